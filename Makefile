@@ -1,0 +1,66 @@
+# One entry point for every set-up step: Bun, packages, llama.cpp, the FFI shim.
+# `make serve MODEL=path.gguf` runs the server; `make test` runs the whole suite.
+
+SHELL := /bin/bash
+BUN_VERSION := 1.4.5
+# Bun from PATH when present, otherwise installed from the npm registry into .tools/.
+BUN ?= $(shell command -v bun 2>/dev/null || echo $(CURDIR)/.tools/node_modules/.bin/bun)
+LLAMA_BIN := llama.cpp/build/bin
+SHIM := $(LLAMA_BIN)/libshim.so
+LLAMA_PIN := llama.cpp/PIN
+# CPU flags for ggml; GGML_NATIVE=ON dies with SIGILL on these machines (see llama.cpp/build.sh).
+CPU_FLAGS ?=
+# CUDA=1 builds the CUDA backend (needs nvcc).
+CUDA ?= 0
+MODEL ?=
+ARGS ?=
+
+export CPU_FLAGS CUDA
+
+.PHONY: all setup deps llama shim serve test bench binary clean distclean
+
+all: setup
+
+setup: deps llama shim
+
+$(CURDIR)/.tools/node_modules/.bin/bun:
+	mkdir -p .tools && npm install --prefix .tools --no-save --no-audit --no-fund bun@$(BUN_VERSION)
+
+deps: $(BUN) node_modules/.installed
+
+node_modules/.installed: package.json bun.lock | $(BUN)
+	$(BUN) install --frozen-lockfile
+	touch $@
+
+llama.cpp/src/.pin: $(LLAMA_PIN)
+	bash llama.cpp/fetch.sh
+
+# Rebuilt when the pin changes; build.sh itself is incremental.
+$(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh
+	bash llama.cpp/build.sh
+	touch $@
+
+llama: $(LLAMA_BIN)/libllama.so
+
+$(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
+	cc -O2 -shared -fPIC -o $@ ffi/shim.c \
+	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include \
+	  -L$(LLAMA_BIN) -lllama -lggml -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
+
+shim: $(SHIM)
+
+serve: setup
+	@if [ -z "$(MODEL)" ]; then echo "usage: make serve MODEL=/path/to/model.gguf [ARGS='--port 8080']"; exit 2; fi
+	$(BUN) run server.ts --model "$(MODEL)" $(ARGS)
+
+test: setup
+	$(BUN) test
+
+bench: setup
+	bash bench/run.sh
+
+clean:
+	rm -rf llama.cpp/build build dist .cache
+
+distclean: clean
+	rm -rf llama.cpp/src node_modules .tools

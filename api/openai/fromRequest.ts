@@ -1,0 +1,111 @@
+// OpenAI Chat Completions request -> the internal GenerateRequest. Pure; semantic errors throw
+// ApiError(400) naming the parameter, so the client learns which field to fix.
+import { ApiError, badRequest } from "../errors.ts";
+import type { ChatMessage, GenerateRequest, MessagePart, SamplingParams } from "../../engine/types.ts";
+import { CHAT_DEFAULTS as D, type ChatCompletionRequest } from "../../schemas/openai-chat.ts";
+
+type RequestMessage = ChatCompletionRequest["messages"][number];
+
+const unsupported = (param: string, what: string) =>
+  new ApiError(400, "unsupported_parameter", `${what} is not supported yet.`, param);
+
+export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
+  rejectUnsupported(body);
+  if (body.top_logprobs != null && body.logprobs !== true)
+    throw badRequest("top_logprobs requires logprobs to be true.", "top_logprobs");
+
+  return {
+    model: body.model,
+    messages: body.messages.map(toMessage),
+    sampling: toSampling(body),
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    stop: normalizeStop(body.stop),
+    topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
+    returnPrompt: body.return_prompt === true,
+  };
+}
+
+/** Whether the final streamed chunk carries usage: on unless either switch turns it off. */
+export function wantsUsage(body: ChatCompletionRequest): boolean {
+  return body.stream_options?.include_usage !== false && body.include_usage !== false;
+}
+
+/** A single string, an array, or nothing -> string[]; empty strings would stop at once, so drop them. */
+export function normalizeStop(stop: string | string[] | null | undefined): string[] {
+  if (stop == null) return [];
+  return (typeof stop === "string" ? [stop] : stop).filter((s) => s.length > 0);
+}
+
+function toSampling(b: ChatCompletionRequest): SamplingParams {
+  return {
+    temperature: b.temperature ?? D.temperature,
+    topK: b.top_k ?? D.top_k,
+    topP: b.top_p ?? D.top_p,
+    minP: b.min_p ?? D.min_p,
+    repeatPenalty: b.repeat_penalty ?? D.repeat_penalty,
+    repeatLastN: b.repeat_last_n ?? D.repeat_last_n,
+    presencePenalty: b.presence_penalty ?? D.presence_penalty,
+    frequencyPenalty: b.frequency_penalty ?? D.frequency_penalty,
+    dryMultiplier: b.dry_multiplier ?? D.dry_multiplier,
+    dryBase: b.dry_base ?? D.dry_base,
+    dryAllowedLength: b.dry_allowed_length ?? D.dry_allowed_length,
+    dryPenaltyLastN: b.dry_penalty_last_n ?? D.dry_penalty_last_n,
+    drySequenceBreakers: [...(b.dry_sequence_breakers ?? D.dry_sequence_breakers)],
+    xtcProbability: b.xtc_probability ?? D.xtc_probability,
+    xtcThreshold: b.xtc_threshold ?? D.xtc_threshold,
+    xtcMinKeep: b.xtc_min_keep ?? D.xtc_min_keep,
+    // llama.cpp seeds are uint32; negative means random (llama-server uses -1).
+    seed: b.seed == null || b.seed < 0 ? undefined : b.seed % 2 ** 32,
+  };
+}
+
+function toMessage(m: RequestMessage, i: number): ChatMessage {
+  const at = `messages[${i}]`;
+  const role = m.role === "developer" ? "system" : m.role;
+  if (m.content == null && role !== "assistant")
+    throw badRequest(`${at}.content is required for ${m.role} messages.`, `${at}.content`);
+  if (m.tool_calls?.length && role !== "assistant")
+    throw badRequest(`${at}.tool_calls is only allowed on assistant messages.`, `${at}.tool_calls`);
+  if (role === "tool" && !m.tool_call_id)
+    throw badRequest(`${at}.tool_call_id is required for tool messages.`, `${at}.tool_call_id`);
+
+  const msg: ChatMessage = { role, content: toParts(m.content, at) };
+  if (m.tool_calls?.length)
+    msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+  if (role === "tool") msg.toolCallId = m.tool_call_id;
+  const reasoning = m.reasoning_content ?? m.reasoning;
+  if (role === "assistant" && reasoning) msg.reasoning = reasoning;
+  return msg;
+}
+
+function toParts(content: RequestMessage["content"], at: string): MessagePart[] {
+  if (content == null) return [];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return content.map((p, j) => {
+    if (p.type !== "text") throw unsupported(`${at}.content[${j}].type`, `Content part type '${p.type}'`);
+    if (typeof p.text !== "string")
+      throw badRequest(`${at}.content[${j}].text must be a string.`, `${at}.content[${j}].text`);
+    return { type: "text", text: p.text };
+  });
+}
+
+/** Fields this server recognizes but cannot honour yet: a 400 beats silently ignoring them. */
+function rejectUnsupported(b: ChatCompletionRequest): void {
+  if (b.n != null && b.n !== 1)
+    throw new ApiError(400, "unsupported_parameter", "Only n=1 is supported.", "n");
+  if (Array.isArray(b.tools) ? b.tools.length > 0 : b.tools != null) throw unsupported("tools", "tools");
+  if (b.tool_choice != null && b.tool_choice !== "none" && b.tool_choice !== "auto")
+    throw unsupported("tool_choice", "tool_choice");
+  if (b.functions != null) throw unsupported("functions", "functions");
+  if (b.function_call != null) throw unsupported("function_call", "function_call");
+  const format = b.response_format as { type?: unknown } | null | undefined;
+  if (format != null && format.type !== "text") throw unsupported("response_format", "response_format");
+  if (b.logit_bias != null && !isEmptyObject(b.logit_bias)) throw unsupported("logit_bias", "logit_bias");
+  if (b.audio != null) throw unsupported("audio", "Audio output");
+  const mods = b.modalities;
+  if (mods != null && !(Array.isArray(mods) && mods.every((x) => x === "text")))
+    throw unsupported("modalities", "Output modalities other than text");
+  if (b.prediction != null) throw unsupported("prediction", "prediction");
+}
+
+const isEmptyObject = (v: unknown) => typeof v === "object" && v !== null && Object.keys(v).length === 0;

@@ -1,0 +1,62 @@
+// ChatMessage -> the message shape Hugging Face chat templates expect.
+import type { ChatMessage } from "../engine/types.ts";
+
+export type TemplateMessage = Record<string, unknown> & { role: string; content: string | null };
+
+export interface ShapeOptions {
+  /** Pass tool-call arguments as a parsed object (most templates) or as the JSON text. */
+  objectArguments: boolean;
+  /** The template rejects a system role: merge the leading system message into the next one. */
+  mergeSystem: boolean;
+  /** Content of an assistant turn with tool calls and no text. */
+  toolCallContent: "" | null;
+}
+
+/** Parts joined with "\n", as llama-server does. */
+export function joinText(message: ChatMessage): string {
+  const parts = message.content;
+  if (parts.length === 1) return parts[0]!.text;
+  return parts.map((p) => p.text).join("\n");
+}
+
+function parseArguments(json: string): unknown {
+  try {
+    const value = JSON.parse(json);
+    // Templates iterate arguments as a mapping; anything else stays the raw text.
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : json;
+  } catch {
+    return json; // invalid JSON the client sent back: keep it verbatim
+  }
+}
+
+export function toTemplateMessages(messages: ChatMessage[], opts: ShapeOptions): TemplateMessage[] {
+  const toolNames = new Map<string, string>();
+  const out: TemplateMessage[] = [];
+  for (const m of messages) {
+    // Keys are omitted rather than set to undefined: templates test `'key' in message`.
+    const msg: TemplateMessage = { role: m.role, content: joinText(m) };
+    if (m.role === "assistant" && m.toolCalls?.length) {
+      msg.tool_calls = m.toolCalls.map((c) => {
+        toolNames.set(c.id, c.name);
+        const args = opts.objectArguments ? parseArguments(c.arguments) : c.arguments;
+        return { id: c.id, type: "function", function: { name: c.name, arguments: args } };
+      });
+      if (msg.content === "") msg.content = opts.toolCallContent;
+    }
+    if (m.reasoning) msg.reasoning_content = m.reasoning;
+    if (m.role === "tool" && m.toolCallId !== undefined) {
+      msg.tool_call_id = m.toolCallId;
+      // Some templates label tool results with the function name; recover it from the call.
+      const name = toolNames.get(m.toolCallId);
+      if (name !== undefined) msg.name = name;
+    }
+    out.push(msg);
+  }
+  if (opts.mergeSystem && out.length > 0 && out[0]!.role === "system") {
+    const [system, next] = out;
+    out.shift();
+    // Same merge as llama-server; a lone system message is dropped.
+    if (next) next.content = system!.content + "\n" + (next.content ?? "");
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+// Command-line flags in llama-server's spelling, each with the environment variable
+// llama-server reads for it (LLAMA_ARG_*), so existing scripts carry over.
+import { availableParallelism } from "node:os";
+
+export interface ServerFlags {
+  model?: string;
+  alias?: string;
+  host: string;
+  port: number;
+  parallel: number;
+  ctxSize: number;
+  batchSize: number;
+  threads: number;
+  threadsBatch: number;
+  gpuLayers: number;
+  flashAttn: number;
+  queueSize: number;
+  chatTemplateFile?: string;
+  maxBodyBytes: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+type Kind = "string" | "int" | "bool" | "flash";
+
+interface FlagSpec {
+  names: string[];
+  key: keyof ServerFlags;
+  kind: Kind;
+  env?: string;
+  help: string;
+}
+
+const defaultThreads = Math.max(1, availableParallelism());
+
+export const FLAG_SPECS: FlagSpec[] = [
+  { names: ["-m", "--model"], key: "model", kind: "string", env: "LLAMA_ARG_MODEL", help: "path of the GGUF model to serve" },
+  { names: ["-a", "--alias"], key: "alias", kind: "string", env: "LLAMA_ARG_ALIAS", help: "model name clients use (default: file name without .gguf)" },
+  { names: ["--host"], key: "host", kind: "string", env: "LLAMA_ARG_HOST", help: "address to listen on (default: 127.0.0.1)" },
+  { names: ["--port"], key: "port", kind: "int", env: "LLAMA_ARG_PORT", help: "port to listen on (default: 8080)" },
+  { names: ["-np", "--parallel"], key: "parallel", kind: "int", env: "LLAMA_ARG_N_PARALLEL", help: "sequences decoded together (default: 4)" },
+  { names: ["-c", "--ctx-size"], key: "ctxSize", kind: "int", env: "LLAMA_ARG_CTX_SIZE", help: "total context in tokens, shared by the sequences; 0 = the model's (default: 4096)" },
+  { names: ["-b", "--batch-size"], key: "batchSize", kind: "int", env: "LLAMA_ARG_BATCH", help: "tokens decoded per step, prompt chunks included (default: 512)" },
+  { names: ["-t", "--threads"], key: "threads", kind: "int", env: "LLAMA_ARG_THREADS", help: `threads for generation (default: ${defaultThreads})` },
+  { names: ["-tb", "--threads-batch"], key: "threadsBatch", kind: "int", env: "LLAMA_ARG_THREADS_BATCH", help: "threads for prompt processing (default: same as --threads)" },
+  { names: ["-ngl", "--n-gpu-layers"], key: "gpuLayers", kind: "int", env: "LLAMA_ARG_N_GPU_LAYERS", help: "layers to offload to the GPU (default: all, when a GPU backend is built)" },
+  { names: ["-fa", "--flash-attn"], key: "flashAttn", kind: "flash", env: "LLAMA_ARG_FLASH_ATTN", help: "flash attention: on, off or auto (default: auto)" },
+  { names: ["--queue-size"], key: "queueSize", kind: "int", env: "LLAMA_ARG_QUEUE_SIZE", help: "requests waiting beyond --parallel before answering 503 (default: 64)" },
+  { names: ["--chat-template-file"], key: "chatTemplateFile", kind: "string", env: "LLAMA_ARG_CHAT_TEMPLATE_FILE", help: "Jinja chat template to use instead of the model's" },
+  { names: ["--max-body-bytes"], key: "maxBodyBytes", kind: "int", env: "LLAMA_ARG_MAX_BODY_BYTES", help: "largest request body accepted (default: 10485760)" },
+  { names: ["-v", "--verbose"], key: "verbose", kind: "bool", env: "LLAMA_ARG_VERBOSE", help: "show llama.cpp's own log" },
+  { names: ["-h", "--help"], key: "help", kind: "bool", help: "show this help" },
+];
+
+export const DEFAULT_FLAGS: ServerFlags = {
+  host: "127.0.0.1",
+  port: 8080,
+  parallel: 4,
+  ctxSize: 4096,
+  batchSize: 512,
+  threads: defaultThreads,
+  threadsBatch: 0,
+  gpuLayers: -1,
+  flashAttn: -1,
+  queueSize: 64,
+  maxBodyBytes: 10 * 1024 * 1024,
+  verbose: false,
+  help: false,
+};
+
+export class FlagError extends Error {}
+
+function convert(spec: FlagSpec, raw: string, source: string): string | number | boolean {
+  switch (spec.kind) {
+    case "string":
+      return raw;
+    case "int": {
+      const value = Number(raw);
+      if (!Number.isInteger(value)) throw new FlagError(`${source} expects an integer, got '${raw}'`);
+      return value;
+    }
+    case "bool":
+      if (["1", "true", "on", "yes", ""].includes(raw.toLowerCase())) return true;
+      if (["0", "false", "off", "no"].includes(raw.toLowerCase())) return false;
+      throw new FlagError(`${source} expects true or false, got '${raw}'`);
+    case "flash": {
+      const value = { on: 1, off: 0, auto: -1, "1": 1, "0": 0, "-1": -1, true: 1, false: 0 }[raw.toLowerCase()];
+      if (value === undefined) throw new FlagError(`${source} expects on, off or auto, got '${raw}'`);
+      return value;
+    }
+  }
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseFlags(argv: string[], env: Record<string, string | undefined> = process.env): ServerFlags {
+  const flags: Record<string, unknown> = { ...DEFAULT_FLAGS };
+  for (const spec of FLAG_SPECS) {
+    const raw = spec.env ? env[spec.env] : undefined;
+    if (raw !== undefined) flags[spec.key] = convert(spec, raw, spec.env!);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const spec = FLAG_SPECS.find((s) => s.names.includes(name));
+    if (!spec) throw new FlagError(`unknown flag '${arg}' (see --help)`);
+    if (spec.kind === "bool" && inline === undefined) {
+      flags[spec.key] = true;
+      continue;
+    }
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new FlagError(`${name} needs a value`);
+    flags[spec.key] = convert(spec, raw, name);
+  }
+  const parsed = flags as unknown as ServerFlags;
+  if (parsed.parallel < 1) throw new FlagError("--parallel must be at least 1");
+  if (parsed.batchSize < 1) throw new FlagError("--batch-size must be at least 1");
+  if (parsed.threads < 1) throw new FlagError("--threads must be at least 1");
+  if (parsed.port < 0 || parsed.port > 65535) throw new FlagError("--port must be between 0 and 65535");
+  return parsed;
+}
+
+export function helpText(): string {
+  const lines = FLAG_SPECS.map((s) => {
+    const names = s.names.join(", ") + (s.kind === "bool" ? "" : " VALUE");
+    return `  ${names.padEnd(30)} ${s.help}${s.env ? ` [env ${s.env}]` : ""}`;
+  });
+  return ["usage: bun run server.ts --model PATH.gguf [flags]", "", ...lines].join("\n");
+}

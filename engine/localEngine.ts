@@ -1,0 +1,154 @@
+// The Engine behind every protocol: resolves the model, renders its chat template, and runs
+// the job on that model's runner, turning runner updates into GenerateEvents.
+import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
+import { FALLBACK_STOP } from "../chat/fallback.ts";
+import { EventQueue } from "./eventQueue.ts";
+import type { JobUpdate, RunnerOptions } from "./protocol.ts";
+import { RunnerClient } from "./runnerClient.ts";
+import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "./types.ts";
+
+export interface ModelConfig {
+  /** The id clients use. */
+  id: string;
+  /** Other names that reach the same model. */
+  aliases: string[];
+  runner: RunnerOptions;
+  /** Overrides the GGUF's own chat template. */
+  chatTemplate?: string;
+}
+
+interface LoadedModel {
+  config: ModelConfig;
+  client: RunnerClient;
+  template?: ChatTemplate;
+  created: number;
+}
+
+export class LocalEngine implements Engine {
+  readonly #models: LoadedModel[];
+  readonly #byName = new Map<string, LoadedModel>();
+
+  constructor(configs: ModelConfig[], options: { queueSize: number; log: (line: string) => void }) {
+    this.#models = configs.map((config) => ({
+      config,
+      created: Math.floor(Date.now() / 1000),
+      client: new RunnerClient({ name: config.id, runner: config.runner, queueSize: options.queueSize, log: options.log }),
+    }));
+    for (const model of this.#models) {
+      for (const name of [model.config.id, ...model.config.aliases]) this.#byName.set(name, model);
+    }
+  }
+
+  /** Loads every model; rejects with the first load error. */
+  async start(): Promise<void> {
+    await Promise.all(
+      this.#models.map(async (model) => {
+        const info = await model.client.start();
+        model.template = new ChatTemplate({
+          template: model.config.chatTemplate ?? info.chatTemplate,
+          bosToken: info.bosText,
+          eosToken: info.eosText,
+          addBos: info.addBos,
+        });
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const model of this.#models) model.client.stop();
+  }
+
+  listModels(): ModelInfo[] {
+    return this.#models.map((model) => ({
+      id: model.config.id,
+      created: model.created,
+      ownedBy: "local",
+      path: model.config.runner.modelPath,
+      ready: model.client.ready,
+    }));
+  }
+
+  hasModel(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
+    const model = this.#byName.get(req.model);
+    if (!model?.template) {
+      yield errorEvent({ status: 404, code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
+      return;
+    }
+    let prompt: string;
+    try {
+      prompt = model.template.render(req.messages);
+    } catch (error) {
+      yield errorEvent({ status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message });
+      return;
+    }
+    const template = model.template;
+    const stop = template.isFallback ? [...req.stop, FALLBACK_STOP] : req.stop;
+
+    let finished = false;
+    let jobId: number | undefined;
+    const events = new EventQueue<GenerateEvent>(() => {
+      if (!finished && jobId !== undefined) model.client.cancel(jobId);
+    });
+    const submitted = model.client.submit(
+      {
+        prompt,
+        addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
+        sampling: req.sampling,
+        maxTokens: req.maxTokens,
+        stop,
+        topLogprobs: req.topLogprobs,
+      },
+      (update) => {
+        const event = toEvent(update, req.returnPrompt ? prompt : undefined);
+        if (event.type === "done" || event.type === "error") finished = true;
+        events.push(event);
+        if (finished) events.end();
+      },
+    );
+    if (typeof submitted !== "number") {
+      yield errorEvent(submitted);
+      return;
+    }
+    jobId = submitted;
+    const onAbort = () => events[Symbol.asyncIterator]().return!();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      yield* events;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      if (!finished) model.client.cancel(submitted);
+    }
+  }
+}
+
+function errorEvent(error: EngineErrorInfo): GenerateEvent {
+  return { type: "error", error };
+}
+
+function toEvent(update: JobUpdate, prompt: string | undefined): GenerateEvent {
+  switch (update.type) {
+    case "start":
+      return { type: "start", promptTokens: update.promptTokens, prompt };
+    case "text":
+      return { type: "text", text: update.text, logprobs: update.logprobs };
+    case "error":
+      return { type: "error", error: update.error };
+    case "done":
+      return {
+        type: "done",
+        finishReason: update.finishReason,
+        usage: {
+          promptTokens: update.promptTokens,
+          completionTokens: update.completionTokens,
+          reasoningTokens: 0,
+          promptMs: update.promptMs,
+          generationMs: update.generationMs,
+          tokensPerSecond: update.generationMs > 0 ? (update.completionTokens * 1000) / update.generationMs : 0,
+        },
+      };
+  }
+}

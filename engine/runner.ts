@@ -1,0 +1,87 @@
+// Runner process: loads one model, owns its context, and runs the scheduler loop.
+// It lives apart from the HTTP server because llama.cpp can abort the whole process.
+import { Context } from "../ffi/context.ts";
+import { captureNativeLog, drainNativeLog } from "../ffi/log.ts";
+import { Model } from "../ffi/model.ts";
+import type { FromRunner, JobUpdate, RunnerOptions, ToRunner } from "./protocol.ts";
+import { Scheduler } from "./scheduler.ts";
+
+const decoder = new TextDecoder();
+
+function send(message: FromRunner): void {
+  process.send!(message);
+}
+
+function load(options: RunnerOptions): { model: Model; context: Context; scheduler: Scheduler } {
+  captureNativeLog(options.verbose);
+  const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers });
+  const contextSize = options.contextSize > 0 ? options.contextSize : model.contextLengthTrained;
+  const context = new Context(model, {
+    contextSize,
+    batchSize: options.batchSize,
+    microBatchSize: Math.min(options.batchSize, 512),
+    sequences: options.parallel,
+    threads: options.threads,
+    threadsBatch: options.threadsBatch,
+    flashAttention: options.flashAttention,
+    unifiedKvCache: false,
+  });
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize);
+  const vocab = model.vocab;
+  send({
+    type: "ready",
+    info: {
+      description: model.description,
+      contextSize: context.size,
+      contextPerSequence: context.sizePerSequence,
+      contextTrained: model.contextLengthTrained,
+      chatTemplate: model.chatTemplate(),
+      bosText: vocab.bos >= 0 ? decoder.decode(vocab.piece(vocab.bos, true)) : "",
+      eosText: vocab.eos >= 0 ? decoder.decode(vocab.piece(vocab.eos, true)) : "",
+      addBos: vocab.addBos,
+    },
+  });
+  return { model, context, scheduler };
+}
+
+export async function runRunner(): Promise<void> {
+  const inbox: ToRunner[] = [];
+  let wake: (() => void) | undefined;
+  process.on("message", (message: ToRunner) => {
+    inbox.push(message);
+    wake?.();
+  });
+  // The server owns this process: when it goes, so do we.
+  process.on("disconnect", () => process.exit(0));
+  const nextMessage = () => new Promise<void>((resolve) => (wake = resolve));
+
+  while (inbox.length === 0) await nextMessage();
+  const first = inbox.shift()!;
+  if (first.type !== "load") throw new Error(`runner expected a load message, got ${first.type}`);
+  let engine: ReturnType<typeof load>;
+  try {
+    engine = load(first.options);
+  } catch (error) {
+    send({ type: "fatal", message: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+  const { scheduler } = engine;
+  const verbose = first.options.verbose;
+
+  for (;;) {
+    const updates: JobUpdate[] = [];
+    for (let message = inbox.shift(); message; message = inbox.shift()) {
+      if (message.type === "generate") updates.push(scheduler.submit(message.job));
+      else if (message.type === "cancel") scheduler.cancel(message.id);
+    }
+    if (!scheduler.idle) updates.push(...scheduler.step());
+    if (verbose) {
+      const text = drainNativeLog();
+      if (text) send({ type: "log", text });
+    }
+    if (updates.length > 0) send({ type: "updates", updates });
+    if (scheduler.idle && inbox.length === 0) await nextMessage();
+    // Let IPC messages (new jobs, cancellations) in between decode steps.
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

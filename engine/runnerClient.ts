@@ -1,0 +1,153 @@
+// Server-side supervisor of one runner process: sends jobs, routes updates, and restarts the
+// runner when it dies, failing only the requests that were in flight with a clear error.
+import type { Subprocess } from "bun";
+import { resolve } from "node:path";
+import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
+import type { EngineErrorInfo } from "./types.ts";
+
+export type JobListener = (update: JobUpdate) => void;
+
+export interface RunnerClientOptions {
+  name: string;
+  runner: RunnerOptions;
+  /** Requests admitted beyond the parallel sequences before answering "busy". */
+  queueSize: number;
+  log: (line: string) => void;
+}
+
+const RESTART_DELAYS_MS = [100, 500, 2000, 5000];
+
+/** How to start a runner: the compiled binary re-executes itself, a source checkout runs server.ts. */
+function runnerCommand(): string[] {
+  const compiled = import.meta.dir.startsWith("/$bunfs");
+  return compiled ? [process.execPath, "runner"] : [process.execPath, resolve(import.meta.dir, "..", "server.ts"), "runner"];
+}
+
+export class RunnerClient {
+  info: RunnerModelInfo | undefined;
+  #process: Subprocess | undefined;
+  #listeners = new Map<number, JobListener>();
+  #unsent: ToRunner[] = [];
+  #nextId = 1;
+  #crashes = 0;
+  #stopping = false;
+  #everReady = false;
+  #readyAt = 0;
+
+  constructor(private readonly options: RunnerClientOptions) {}
+
+  get inFlight(): number {
+    return this.#listeners.size;
+  }
+
+  get ready(): boolean {
+    return this.info !== undefined && this.#unsent.length === 0;
+  }
+
+  /** Starts the runner; resolves once the model is loaded, rejects if it cannot load. */
+  start(): Promise<RunnerModelInfo> {
+    return new Promise((resolveReady, rejectReady) => {
+      const child = Bun.spawn(runnerCommand(), {
+        stdio: ["ignore", "inherit", "inherit"],
+        serialization: "advanced",
+        ipc: (message: FromRunner) => this.#onMessage(message, resolveReady, rejectReady),
+        onExit: (_proc, exitCode, signalCode) => this.#onExit(exitCode, signalCode, rejectReady),
+      });
+      this.#process = child;
+      child.send({ type: "load", options: this.options.runner } satisfies ToRunner);
+    });
+  }
+
+  /** Queues a job; the listener receives every update until "done" or "error". */
+  submit(job: Omit<Job, "id">, listener: JobListener): number | EngineErrorInfo {
+    const limit = this.options.runner.parallel + this.options.queueSize;
+    if (this.#listeners.size >= limit) {
+      return {
+        status: 503,
+        code: "server_busy",
+        message: `model ${this.options.name} has ${this.#listeners.size} requests running or queued (limit ${limit}); retry later`,
+      };
+    }
+    const id = this.#nextId++;
+    this.#listeners.set(id, listener);
+    this.#send({ type: "generate", job: { ...job, id } });
+    return id;
+  }
+
+  cancel(id: number): void {
+    if (!this.#listeners.delete(id)) return;
+    this.#send({ type: "cancel", id });
+  }
+
+  stop(): void {
+    this.#stopping = true;
+    this.#process?.kill();
+  }
+
+  #send(message: ToRunner): void {
+    if (this.info && this.#process && !this.#process.killed) this.#process.send(message);
+    else this.#unsent.push(message);
+  }
+
+  #onMessage(message: FromRunner, resolveReady: (info: RunnerModelInfo) => void, rejectReady: (e: Error) => void): void {
+    switch (message.type) {
+      case "ready":
+        this.info = message.info;
+        this.#everReady = true;
+        this.#readyAt = performance.now();
+        for (const unsent of this.#unsent.splice(0)) this.#process!.send(unsent);
+        resolveReady(message.info);
+        return;
+      case "updates":
+        for (const update of message.updates) {
+          const listener = this.#listeners.get(update.id);
+          if (!listener) continue;
+          if (update.type === "done" || update.type === "error") this.#listeners.delete(update.id);
+          listener(update);
+        }
+        return;
+      case "log":
+        this.options.log(message.text.trimEnd());
+        return;
+      case "fatal":
+        rejectReady(new Error(message.message));
+        return;
+    }
+  }
+
+  #onExit(exitCode: number | null, signalCode: string | null, rejectReady: (e: Error) => void): void {
+    const how = signalCode ? `signal ${signalCode}` : `exit code ${exitCode}`;
+    const wasReady = this.info !== undefined;
+    if (wasReady && this.#crashes > 0 && performance.now() - this.#readyAt > 60_000) this.#crashes = 0;
+    this.info = undefined;
+    this.#process = undefined;
+    rejectReady(new Error(`runner for ${this.options.name} exited (${how}) before the model was loaded`));
+    // Requests already sent died with the runner; queued ones wait for the next one, unless
+    // the runner cannot even load any more.
+    const unsentIds = new Set(this.#unsent.flatMap((m) => (m.type === "generate" ? [m.job.id] : [])));
+    const failed = [...this.#listeners.entries()].filter(([id]) => !wasReady ? true : !unsentIds.has(id));
+    if (!wasReady) this.#unsent = [];
+    for (const [id, listener] of failed) {
+      this.#listeners.delete(id);
+      listener({
+        id,
+        type: "error",
+        error: {
+          status: 500,
+          code: "runner_crashed",
+          message: `the runner for model ${this.options.name} stopped (${how}) while processing this request; it is being restarted`,
+        },
+      });
+    }
+    if (this.#stopping || !this.#everReady) return;
+    const delay = RESTART_DELAYS_MS[Math.min(this.#crashes, RESTART_DELAYS_MS.length - 1)]!;
+    this.#crashes++;
+    this.options.log(`runner for ${this.options.name} stopped (${how}); restarting in ${delay} ms`);
+    setTimeout(() => this.#restart(), delay);
+  }
+
+  #restart(): void {
+    if (this.#stopping) return;
+    this.start().catch((error: Error) => this.options.log(`runner restart failed: ${error.message}`));
+  }
+}

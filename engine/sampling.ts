@@ -1,0 +1,63 @@
+// Maps request sampling parameters onto a llama_sampler chain, in llama.cpp's default order
+// (penalties, DRY, top-k, top-p, min-p, XTC, temperature, dist) so results match llama-server.
+import { lib } from "../ffi/library.ts";
+import type { Model } from "../ffi/model.ts";
+import { SamplerChain } from "../ffi/sampler.ts";
+import type { SamplingParams } from "./types.ts";
+
+/** llama.cpp's LLAMA_DEFAULT_SEED: pick a random seed. */
+const RANDOM_SEED = 0xffffffff;
+
+export function buildSamplerChain(model: Model, params: SamplingParams, promptTokens: ArrayLike<number>): SamplerChain {
+  const l = lib();
+  const vocab = model.vocab;
+  const seed = params.seed === undefined ? RANDOM_SEED : params.seed >>> 0;
+  const chain = new SamplerChain();
+  try {
+    const penaltiesOn =
+      params.repeatLastN !== 0 &&
+      (params.repeatPenalty !== 1 || params.frequencyPenalty !== 0 || params.presencePenalty !== 0);
+    if (penaltiesOn) {
+      const lastN = params.repeatLastN < 0 ? model.contextLengthTrained : params.repeatLastN;
+      chain.add(
+        l.llama_sampler_init_penalties(vocab.size, lastN, params.repeatPenalty, params.frequencyPenalty, params.presencePenalty),
+        "penalties",
+      );
+    }
+    if (params.dryMultiplier > 0) {
+      const breakers = params.drySequenceBreakers;
+      const joined = Buffer.from(breakers.map((b) => `${b}\0`).join(""), "utf8");
+      // 0 and -1 both mean the whole context (llama-server's convention for dry_penalty_last_n).
+      const lastN = params.dryPenaltyLastN <= 0 ? -1 : params.dryPenaltyLastN;
+      chain.add(
+        l.shim_sampler_dry(vocab.handle, model.contextLengthTrained, params.dryMultiplier, params.dryBase,
+          params.dryAllowedLength, lastN, joined, breakers.length),
+        "DRY",
+      );
+    }
+    // Penalty samplers see the prompt as history, as llama-server's do; the grammar must not.
+    if (penaltiesOn || params.dryMultiplier > 0) {
+      for (let i = 0; i < promptTokens.length; i++) chain.accept(promptTokens[i]!);
+    }
+    if (params.grammar !== undefined) {
+      const grammar = l.llama_sampler_init_grammar(vocab.handle, Buffer.from(`${params.grammar}\0`), Buffer.from("root\0"));
+      chain.add(grammar, "grammar (the grammar did not parse)");
+    }
+    if (params.temperature <= 0) {
+      chain.add(l.llama_sampler_init_greedy(), "greedy");
+      return chain;
+    }
+    if (params.topK > 0) chain.add(l.llama_sampler_init_top_k(params.topK), "top-k");
+    if (params.topP < 1) chain.add(l.llama_sampler_init_top_p(params.topP, 1), "top-p");
+    if (params.minP > 0) chain.add(l.llama_sampler_init_min_p(params.minP, 1), "min-p");
+    if (params.xtcProbability > 0) {
+      chain.add(l.llama_sampler_init_xtc(params.xtcProbability, params.xtcThreshold, params.xtcMinKeep, seed), "XTC");
+    }
+    chain.add(l.llama_sampler_init_temp(params.temperature), "temperature");
+    chain.add(l.llama_sampler_init_dist(seed), "dist");
+    return chain;
+  } catch (error) {
+    chain.free();
+    throw error;
+  }
+}

@@ -1,0 +1,220 @@
+// Continuous batching over the sequences of one context: each step decodes every generating
+// sequence's last token plus as many prompt tokens as fit in the batch, then samples.
+import { Batch } from "../ffi/batch.ts";
+import type { Context } from "../ffi/context.ts";
+import type { Model } from "../ffi/model.ts";
+import type { SamplerChain } from "../ffi/sampler.ts";
+import { tokenLogprob } from "./logprobs.ts";
+import type { Job, JobUpdate } from "./protocol.ts";
+import { buildSamplerChain } from "./sampling.ts";
+import { StopMatcher } from "./text/stop.ts";
+import { Utf8Stream } from "./text/utf8.ts";
+import type { FinishReason, TokenLogprob } from "./types.ts";
+
+interface Sequence {
+  job: Job;
+  seqId: number;
+  prompt: Int32Array;
+  /** Prompt tokens already decoded into the KV cache. */
+  processed: number;
+  /** The sampled token that the next step decodes. */
+  lastToken: number;
+  /** Tokens of this sequence in the KV cache once the current batch is decoded. */
+  position: number;
+  sampler: SamplerChain;
+  utf8: Utf8Stream;
+  stop: StopMatcher;
+  generated: number;
+  /** Completion tokens allowed: max_tokens, capped by what the sequence's context can hold. */
+  limit: number;
+  /** Index of this sequence's logits in the current batch, -1 when it has none. */
+  logitsIndex: number;
+  admittedAt: number;
+  firstTokenAt: number;
+}
+
+interface Waiting {
+  job: Job;
+  prompt: Int32Array;
+}
+
+export class Scheduler {
+  readonly #model: Model;
+  readonly #context: Context;
+  readonly #batch: Batch;
+  readonly #slots: (Sequence | undefined)[];
+  readonly #queue: Waiting[] = [];
+  readonly #contextPerSequence: number;
+
+  constructor(model: Model, context: Context, sequences: number, batchSize: number) {
+    this.#model = model;
+    this.#context = context;
+    this.#batch = new Batch(batchSize);
+    this.#slots = new Array(sequences).fill(undefined);
+    this.#contextPerSequence = context.sizePerSequence;
+  }
+
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#slots.every((s) => s === undefined);
+  }
+
+  /** Tokenizes and validates at once, so a bad prompt is refused before it waits for a slot. */
+  submit(job: Job): JobUpdate {
+    const prompt = this.#model.vocab.tokenize(job.prompt, job.addSpecial, true);
+    if (prompt.length === 0) {
+      return { id: job.id, type: "error", error: { status: 400, code: "empty_prompt", message: "the prompt is empty", param: "messages" } };
+    }
+    if (prompt.length >= this.#contextPerSequence) {
+      return {
+        id: job.id,
+        type: "error",
+        error: {
+          status: 400,
+          code: "context_length_exceeded",
+          param: "messages",
+          message:
+            `the prompt is ${prompt.length} tokens, but this model's context holds ${this.#contextPerSequence} ` +
+            `tokens per request (leaving room for at least one generated token): shorten the messages or start the server with a larger --ctx-size`,
+        },
+      };
+    }
+    this.#queue.push({ job, prompt });
+    return { id: job.id, type: "start", promptTokens: prompt.length };
+  }
+
+  cancel(id: number): void {
+    const queued = this.#queue.findIndex((w) => w.job.id === id);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    const slot = this.#slots.findIndex((s) => s?.job.id === id);
+    if (slot >= 0) this.#release(slot);
+  }
+
+  /** One decode step over every active sequence; returns what each job produced. */
+  step(): JobUpdate[] {
+    const updates: JobUpdate[] = [];
+    this.#admit();
+    const batch = this.#batch;
+    batch.clear();
+
+    // Generating sequences first: one token each, so a long prompt never starves them.
+    for (const seq of this.#slots) {
+      if (!seq) continue;
+      seq.logitsIndex = -1;
+      if (seq.processed === seq.prompt.length) {
+        seq.logitsIndex = batch.add(seq.lastToken, seq.position++, seq.seqId, true);
+      }
+    }
+    // Then prompt chunks, in slot order, as far as the batch has room.
+    for (const seq of this.#slots) {
+      if (!seq || seq.processed === seq.prompt.length || batch.free === 0) continue;
+      const take = Math.min(batch.free, seq.prompt.length - seq.processed);
+      for (let k = 0; k < take; k++) {
+        const pos = seq.processed + k;
+        const last = pos === seq.prompt.length - 1;
+        const index = batch.add(seq.prompt[pos]!, pos, seq.seqId, last);
+        if (last) seq.logitsIndex = index;
+      }
+      seq.processed += take;
+      if (seq.processed === seq.prompt.length) seq.position = seq.prompt.length;
+    }
+    if (batch.length === 0) return updates;
+
+    const status = this.#context.decode(batch);
+    if (status !== 0) {
+      this.#failAll(updates, `llama_decode failed with status ${status}`);
+      return updates;
+    }
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const seq = this.#slots[slot];
+      if (seq && seq.logitsIndex >= 0) this.#sample(slot, seq, updates);
+    }
+    return updates;
+  }
+
+  #admit(): void {
+    for (let slot = 0; slot < this.#slots.length && this.#queue.length > 0; slot++) {
+      if (this.#slots[slot]) continue;
+      const { job, prompt } = this.#queue.shift()!;
+      const room = this.#contextPerSequence - prompt.length;
+      this.#context.clearSequence(slot);
+      this.#slots[slot] = {
+        job,
+        seqId: slot,
+        prompt,
+        processed: 0,
+        lastToken: -1,
+        position: 0,
+        sampler: buildSamplerChain(this.#model, job.sampling, prompt),
+        utf8: new Utf8Stream(),
+        stop: new StopMatcher(job.stop),
+        generated: 0,
+        limit: job.maxTokens === undefined ? room : Math.min(job.maxTokens, room),
+        logitsIndex: -1,
+        admittedAt: performance.now(),
+        firstTokenAt: 0,
+      };
+    }
+  }
+
+  #sample(slot: number, seq: Sequence, updates: JobUpdate[]): void {
+    const vocab = this.#model.vocab;
+    const token = seq.sampler.sample(this.#context, seq.logitsIndex);
+    if (seq.generated === 0) seq.firstTokenAt = performance.now();
+    if (vocab.isEndOfGeneration(token)) {
+      this.#finish(slot, seq, "stop", updates);
+      return;
+    }
+    seq.generated++;
+    seq.lastToken = token;
+    let logprobs: TokenLogprob[] | undefined;
+    if (seq.job.topLogprobs !== undefined) {
+      logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
+    }
+    const { emit, stopped } = seq.stop.push(seq.utf8.push(vocab.piece(token)));
+    if (emit.length > 0 || logprobs) updates.push({ id: seq.job.id, type: "text", text: emit, logprobs });
+    if (stopped) this.#finish(slot, seq, "stop", updates, false);
+    else if (seq.generated >= seq.limit) this.#finish(slot, seq, "length", updates);
+  }
+
+  #finish(slot: number, seq: Sequence, reason: FinishReason, updates: JobUpdate[], flush = true): void {
+    if (flush) {
+      const { emit, stopped } = seq.stop.push(seq.utf8.flush());
+      const tail = stopped ? emit : emit + seq.stop.flush();
+      if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail });
+    }
+    const now = performance.now();
+    const firstTokenAt = seq.firstTokenAt || now;
+    updates.push({
+      id: seq.job.id,
+      type: "done",
+      finishReason: reason,
+      promptTokens: seq.prompt.length,
+      completionTokens: seq.generated,
+      promptMs: firstTokenAt - seq.admittedAt,
+      generationMs: now - firstTokenAt,
+    });
+    this.#release(slot);
+  }
+
+  #failAll(updates: JobUpdate[], message: string): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const seq = this.#slots[slot];
+      if (!seq) continue;
+      updates.push({ id: seq.job.id, type: "error", error: { status: 500, code: "decode_failed", message } });
+      this.#release(slot);
+    }
+  }
+
+  #release(slot: number): void {
+    const seq = this.#slots[slot];
+    if (!seq) return;
+    seq.sampler.free();
+    this.#context.clearSequence(slot);
+    this.#slots[slot] = undefined;
+  }
+
+  dispose(): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) this.#release(slot);
+    this.#batch.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+// A llama_context with several sequences; owns its pointer.
+import type { Pointer } from "bun:ffi";
+import type { Batch } from "./batch.ts";
+import { lib } from "./library.ts";
+import { drainNativeLog } from "./log.ts";
+import type { Model } from "./model.ts";
+
+export interface ContextOptions {
+  contextSize: number;
+  batchSize: number;
+  microBatchSize: number;
+  sequences: number;
+  threads: number;
+  threadsBatch: number;
+  /** -1 auto, 0 off, 1 on. */
+  flashAttention: number;
+  unifiedKvCache: boolean;
+}
+
+export class Context {
+  #handle: Pointer | null;
+  readonly #memory: Pointer;
+
+  constructor(readonly model: Model, options: ContextOptions) {
+    const handle = lib().shim_context_new(
+      model.handle,
+      options.contextSize,
+      options.batchSize,
+      options.microBatchSize,
+      options.sequences,
+      options.threads,
+      options.threadsBatch,
+      options.flashAttention,
+      options.unifiedKvCache,
+    );
+    if (!handle) {
+      const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`failed to create a context${detail ? `: ${detail}` : ""}`);
+    }
+    this.#handle = handle;
+    this.#memory = lib().llama_get_memory(handle)!;
+  }
+
+  get handle(): Pointer {
+    if (!this.#handle) throw new Error("context was freed");
+    return this.#handle;
+  }
+
+  get size(): number {
+    return lib().llama_n_ctx(this.handle);
+  }
+
+  /** Tokens one sequence may hold. */
+  get sizePerSequence(): number {
+    return lib().llama_n_ctx_seq(this.handle);
+  }
+
+  /** 0 ok; 1 no KV slot; 2 aborted; negative: invalid batch or fatal error. */
+  decode(batch: Batch): number {
+    return lib().shim_decode(
+      this.handle, batch.handle, batch.length, batch.tokens, batch.positions, batch.seqIds, batch.wantLogits,
+    );
+  }
+
+  /** Drops a sequence's cached tokens from position `from` on (all when 0). */
+  clearSequence(seqId: number, from = 0): void {
+    lib().llama_memory_seq_rm(this.#memory, seqId, from, -1);
+  }
+
+  free(): void {
+    if (!this.#handle) return;
+    lib().llama_free(this.#handle);
+    this.#handle = null;
+  }
+}

@@ -1,0 +1,55 @@
+// Loads libllama through the shim and exposes every raw symbol in one typed object.
+import { dlopen } from "bun:ffi";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { batchSymbols } from "./symbols/batch.ts";
+import { contextSymbols } from "./symbols/context.ts";
+import { logSymbols } from "./symbols/log.ts";
+import { modelSymbols } from "./symbols/model.ts";
+import { samplerSymbols } from "./symbols/sampler.ts";
+import { vocabSymbols } from "./symbols/vocab.ts";
+
+const symbols = {
+  ...modelSymbols,
+  ...contextSymbols,
+  ...batchSymbols,
+  ...vocabSymbols,
+  ...samplerSymbols,
+  ...logSymbols,
+};
+
+/** Where libshim.so and libllama live: LLAMA_LIB_DIR, else the project's own build. */
+export function libraryDir(): string {
+  return process.env.LLAMA_LIB_DIR ?? resolve(import.meta.dir, "..", "llama.cpp", "build", "bin");
+}
+
+function open(dir: string) {
+  const path = join(dir, "libshim.so");
+  if (!existsSync(path)) {
+    throw new Error(`libshim.so not found in ${dir}: run \`make setup\` (or set LLAMA_LIB_DIR)`);
+  }
+  try {
+    return dlopen(path, symbols).symbols;
+  } catch (error) {
+    // Name the missing symbol: a pin change that renamed something should say what.
+    for (const [name, signature] of Object.entries(symbols)) {
+      try {
+        dlopen(path, { [name]: signature }).close();
+      } catch {
+        throw new Error(`${path}: symbol ${name} is missing (llama.cpp pin and ffi/symbols disagree)`);
+      }
+    }
+    throw error;
+  }
+}
+
+let loaded: ReturnType<typeof open> | undefined;
+
+/** The raw symbols; libllama's backend is initialised on first use. */
+export function lib() {
+  if (!loaded) {
+    loaded = open(libraryDir());
+    loaded.llama_backend_init();
+  }
+  return loaded;
+}

@@ -1,0 +1,69 @@
+// A loaded GGUF model; owns its pointer and its vocabulary view.
+import type { Pointer } from "bun:ffi";
+import { lib } from "./library.ts";
+import { drainNativeLog } from "./log.ts";
+import { cString } from "./strings.ts";
+import { Vocab } from "./vocab.ts";
+
+export interface ModelLoadOptions {
+  gpuLayers?: number;
+  mmap?: boolean;
+}
+
+export class Model {
+  #handle: Pointer | null;
+  readonly vocab: Vocab;
+
+  private constructor(handle: Pointer) {
+    this.#handle = handle;
+    this.vocab = new Vocab(lib().llama_model_get_vocab(handle)!);
+  }
+
+  static load(path: string, options: ModelLoadOptions = {}): Model {
+    const handle = lib().shim_model_load(cString(path), options.gpuLayers ?? -1, options.mmap ?? true);
+    if (!handle) {
+      const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`failed to load model ${path}${detail ? `: ${detail}` : ""}`);
+    }
+    return new Model(handle);
+  }
+
+  get handle(): Pointer {
+    if (!this.#handle) throw new Error("model was freed");
+    return this.#handle;
+  }
+
+  get contextLengthTrained(): number {
+    return lib().llama_model_n_ctx_train(this.handle);
+  }
+
+  /** The GGUF `tokenizer.chat_template`, if the model has one. */
+  chatTemplate(): string | undefined {
+    const text = lib().llama_model_chat_template(this.handle, null);
+    const value = text?.toString();
+    return value ? value : undefined;
+  }
+
+  /** A metadata value as text (two-pass: ask the size, then fill). */
+  meta(key: string): string | undefined {
+    const name = cString(key);
+    const probe = Buffer.alloc(1);
+    const size = lib().llama_model_meta_val_str(this.handle, name, probe, 1);
+    if (size < 0) return undefined;
+    const buffer = Buffer.alloc(size + 1);
+    lib().llama_model_meta_val_str(this.handle, name, buffer, buffer.length);
+    return buffer.subarray(0, size).toString("utf8");
+  }
+
+  get description(): string {
+    const buffer = Buffer.alloc(256);
+    const n = lib().llama_model_desc(this.handle, buffer, buffer.length);
+    return buffer.subarray(0, Math.max(0, Math.min(n, buffer.length - 1))).toString("utf8");
+  }
+
+  free(): void {
+    if (!this.#handle) return;
+    lib().llama_model_free(this.#handle);
+    this.#handle = null;
+  }
+}

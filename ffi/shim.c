@@ -1,0 +1,177 @@
+// C shim between bun:ffi and libllama.
+// bun:ffi cannot pass structs by value, so every llama.h entry point that takes or returns a
+// struct by value is wrapped here behind pointers and scalars. Struct layouts stay on the C
+// side: TypeScript never hard-codes an offset.
+// Log and abort handling also stay in C: threadsafe JSCallbacks are not reliable in Bun.
+
+#include "llama.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// ---------------------------------------------------------------- logging
+// llama.cpp logs from several threads; lines go into a ring buffer that TypeScript drains.
+
+#define LOG_RING_SIZE (1 << 16)
+
+static char            log_ring[LOG_RING_SIZE];
+static size_t          log_head = 0;   // next write position
+static size_t          log_len  = 0;   // bytes held
+static int             log_min_level = GGML_LOG_LEVEL_WARN;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_push(const char * text) {
+    size_t n = strlen(text);
+    pthread_mutex_lock(&log_lock);
+    for (size_t i = 0; i < n; i++) {
+        log_ring[log_head] = text[i];
+        log_head = (log_head + 1) % LOG_RING_SIZE;
+        if (log_len < LOG_RING_SIZE) log_len++;  // when full, the oldest bytes are overwritten
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+static int last_level = GGML_LOG_LEVEL_INFO;
+
+static void log_callback(enum ggml_log_level level, const char * text, void * user_data) {
+    (void) user_data;
+    // CONT continues the previous line at its level.
+    if (level != GGML_LOG_LEVEL_CONT) last_level = level;
+    if (last_level < log_min_level) return;
+    log_push(text);
+}
+
+// Routes llama.cpp and ggml logs into the ring; min_level is a ggml_log_level (2 info .. 4 error).
+void shim_log_capture(int32_t min_level) {
+    log_min_level = min_level;
+    llama_log_set(log_callback, NULL);
+}
+
+// Copies up to cap buffered bytes into out and drops them from the ring; returns the count.
+int32_t shim_log_read(char * out, int32_t cap) {
+    pthread_mutex_lock(&log_lock);
+    size_t n = log_len < (size_t) cap ? log_len : (size_t) cap;
+    size_t start = (log_head + LOG_RING_SIZE - log_len) % LOG_RING_SIZE;
+    for (size_t i = 0; i < n; i++) out[i] = log_ring[(start + i) % LOG_RING_SIZE];
+    log_len -= n;
+    pthread_mutex_unlock(&log_lock);
+    return (int32_t) n;
+}
+
+// ---------------------------------------------------------------- model and context
+
+struct llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap) {
+    struct llama_model_params params = llama_model_default_params();
+    params.n_gpu_layers = n_gpu_layers;
+    params.load_mode = use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+    return llama_model_load_from_file(path, params);
+}
+
+struct llama_context * shim_context_new(
+        struct llama_model * model,
+        uint32_t n_ctx, uint32_t n_batch, uint32_t n_ubatch, uint32_t n_seq_max,
+        int32_t n_threads, int32_t n_threads_batch, int32_t flash_attn, bool kv_unified) {
+    struct llama_context_params params = llama_context_default_params();
+    params.n_ctx           = n_ctx;
+    params.n_batch         = n_batch;
+    params.n_ubatch        = n_ubatch;
+    params.n_seq_max       = n_seq_max;
+    params.n_threads       = n_threads;
+    params.n_threads_batch = n_threads_batch;
+    params.flash_attn_type = (enum llama_flash_attn_type) flash_attn;
+    params.kv_unified      = kv_unified;
+    params.no_perf         = true;
+    return llama_init_from_model(model, params);
+}
+
+// ---------------------------------------------------------------- batch and decode
+
+// A heap llama_batch for one sequence id per token.
+struct llama_batch * shim_batch_new(int32_t capacity) {
+    struct llama_batch * batch = malloc(sizeof(struct llama_batch));
+    if (!batch) return NULL;
+    *batch = llama_batch_init(capacity, 0, 1);
+    return batch;
+}
+
+void shim_batch_free(struct llama_batch * batch) {
+    if (!batch) return;
+    llama_batch_free(*batch);
+    free(batch);
+}
+
+// Fills the batch from flat arrays owned by the caller and decodes it (one FFI call a step).
+int32_t shim_decode(
+        struct llama_context * ctx, struct llama_batch * batch, int32_t n_tokens,
+        const int32_t * tokens, const int32_t * positions, const int32_t * seq_ids,
+        const int8_t * want_logits) {
+    for (int32_t i = 0; i < n_tokens; i++) {
+        batch->token[i]     = tokens[i];
+        batch->pos[i]       = positions[i];
+        batch->n_seq_id[i]  = 1;
+        batch->seq_id[i][0] = seq_ids[i];
+        batch->logits[i]    = want_logits[i];
+    }
+    batch->n_tokens = n_tokens;
+    return llama_decode(ctx, *batch);
+}
+
+// ---------------------------------------------------------------- sampling
+
+struct llama_sampler * shim_sampler_chain_new(void) {
+    struct llama_sampler_chain_params params = llama_sampler_chain_default_params();
+    params.no_perf = true;
+    return llama_sampler_chain_init(params);
+}
+
+// DRY takes an array of C strings; breakers arrive joined by '\0' to keep the FFI flat.
+struct llama_sampler * shim_sampler_dry(
+        const struct llama_vocab * vocab, int32_t n_ctx_train,
+        float multiplier, float base, int32_t allowed_length, int32_t penalty_last_n,
+        const char * breakers_joined, int32_t n_breakers) {
+    (void) n_ctx_train;
+    const char * breakers[64];
+    if (n_breakers > 64) n_breakers = 64;
+    const char * p = breakers_joined;
+    for (int32_t i = 0; i < n_breakers; i++) {
+        breakers[i] = p;
+        p += strlen(p) + 1;
+    }
+    return llama_sampler_init_dry(vocab, multiplier, base, allowed_length, penalty_last_n,
+                                  breakers, (size_t) n_breakers);
+}
+
+// Log-softmax of the raw logits at output idx: the chosen token's logprob, and the k most
+// likely tokens written to top_ids/top_logprobs in descending order.
+float shim_logprobs(
+        struct llama_context * ctx, const struct llama_vocab * vocab, int32_t idx,
+        int32_t token, int32_t k, int32_t * top_ids, float * top_logprobs) {
+    const float * logits = llama_get_logits_ith(ctx, idx);
+    const int32_t n_vocab = llama_vocab_n_tokens(vocab);
+    if (!logits) return NAN;
+
+    float max_logit = -INFINITY;
+    for (int32_t i = 0; i < n_vocab; i++) if (logits[i] > max_logit) max_logit = logits[i];
+    double sum = 0.0;
+    for (int32_t i = 0; i < n_vocab; i++) sum += exp((double) (logits[i] - max_logit));
+    const float log_z = max_logit + (float) log(sum);
+
+    // Partial selection of the k best: k is at most 20, a simple insertion list is enough.
+    for (int32_t j = 0; j < k; j++) { top_ids[j] = -1; top_logprobs[j] = -INFINITY; }
+    for (int32_t i = 0; i < n_vocab && k > 0; i++) {
+        const float lp = logits[i] - log_z;
+        if (lp <= top_logprobs[k - 1]) continue;
+        int32_t j = k - 1;
+        while (j > 0 && top_logprobs[j - 1] < lp) {
+            top_logprobs[j] = top_logprobs[j - 1];
+            top_ids[j] = top_ids[j - 1];
+            j--;
+        }
+        top_logprobs[j] = lp;
+        top_ids[j] = i;
+    }
+    if (token < 0 || token >= n_vocab) return NAN;
+    return logits[token] - log_z;
+}

@@ -1,0 +1,27 @@
+import { FFIType } from "bun:ffi";
+
+export const modelSymbols = {
+  // void llama_backend_init(void);
+  llama_backend_init: { args: [], returns: FFIType.void },
+  // llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap);
+  shim_model_load: { args: [FFIType.cstring, FFIType.i32, FFIType.bool], returns: FFIType.ptr },
+  // void llama_model_free(llama_model * model);
+  llama_model_free: { args: [FFIType.ptr], returns: FFIType.void },
+  // const llama_vocab * llama_model_get_vocab(const llama_model * model);
+  llama_model_get_vocab: { args: [FFIType.ptr], returns: FFIType.ptr },
+  // int32_t llama_model_n_ctx_train(const llama_model * model);
+  llama_model_n_ctx_train: { args: [FFIType.ptr], returns: FFIType.i32 },
+  // const char * llama_model_chat_template(const llama_model * model, const char * name);
+  llama_model_chat_template: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.cstring },
+  // int32_t llama_model_meta_val_str(const llama_model * model, const char * key, char * buf, size_t buf_size);
+  llama_model_meta_val_str: {
+    args: [FFIType.ptr, FFIType.cstring, FFIType.ptr, FFIType.u64],
+    returns: FFIType.i32,
+  },
+  // int32_t llama_model_desc(const llama_model * model, char * buf, size_t buf_size);
+  llama_model_desc: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+  // uint64_t llama_model_n_params(const llama_model * model);
+  llama_model_n_params: { args: [FFIType.ptr], returns: FFIType.u64 },
+  // const char * llama_print_system_info(void);
+  llama_print_system_info: { args: [], returns: FFIType.cstring },
+} as const;

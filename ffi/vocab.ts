@@ -1,0 +1,48 @@
+// Tokenizer view of a model; the pointer belongs to the Model.
+import type { Pointer } from "bun:ffi";
+import { lib } from "./library.ts";
+import { utf8 } from "./strings.ts";
+
+export class Vocab {
+  readonly size: number;
+  readonly bos: number;
+  readonly eos: number;
+  readonly addBos: boolean;
+  // Reused per call: token pieces are short, and this is the per-token hot path.
+  #pieceBuffer = new Uint8Array(256);
+
+  constructor(readonly handle: Pointer) {
+    const l = lib();
+    this.size = l.llama_vocab_n_tokens(handle);
+    this.bos = l.llama_vocab_bos(handle);
+    this.eos = l.llama_vocab_eos(handle);
+    this.addBos = l.llama_vocab_get_add_bos(handle);
+  }
+
+  /** Two-pass: a first guess of the size, then exactly what llama.cpp asks for. */
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array {
+    const bytes = utf8(text);
+    let tokens = new Int32Array(bytes.length + 2);
+    let n = lib().llama_tokenize(this.handle, bytes, bytes.length, tokens, tokens.length, addSpecial, parseSpecial);
+    if (n < 0) {
+      if (n === -2147483648) throw new Error("prompt too long to tokenize");
+      tokens = new Int32Array(-n);
+      n = lib().llama_tokenize(this.handle, bytes, bytes.length, tokens, tokens.length, addSpecial, parseSpecial);
+    }
+    return tokens.subarray(0, n);
+  }
+
+  /** The bytes of one token (a copy); special tokens are rendered when `special`. */
+  piece(token: number, special = false): Uint8Array {
+    let n = lib().llama_token_to_piece(this.handle, token, this.#pieceBuffer, this.#pieceBuffer.length, 0, special);
+    if (n < 0) {
+      this.#pieceBuffer = new Uint8Array(-n);
+      n = lib().llama_token_to_piece(this.handle, token, this.#pieceBuffer, this.#pieceBuffer.length, 0, special);
+    }
+    return this.#pieceBuffer.slice(0, n);
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return lib().llama_vocab_is_eog(this.handle, token);
+  }
+}

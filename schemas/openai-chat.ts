@@ -1,0 +1,268 @@
+// TypeBox schemas for OpenAI Chat Completions: request validation and the OpenAPI document.
+// Use `t` from elysia (TypeBox 0.34); the `typebox` 1.x package breaks Elysia 1.4.
+import { t, type TSchema } from "elysia";
+import { Type, type IntegerOptions } from "@sinclair/typebox";
+
+/** Strict integer: elysia's t.Integer also accepts numeric strings ("5"), which OpenAI rejects. */
+const Int = (options?: IntegerOptions) => Type.Integer(options);
+
+/** Optional and nullable: SDKs and proxies often send `null` for "not given". */
+const opt = <T extends TSchema>(schema: T, description: string, extra: Record<string, unknown> = {}) =>
+  t.Optional(t.Union([schema, t.Null()], { description, ...extra }));
+
+/** Defaults shared by the schema (documentation) and fromChatRequest (the actual fallback). */
+export const CHAT_DEFAULTS = {
+  temperature: 0.8,
+  top_k: 40,
+  top_p: 0.9,
+  min_p: 0.0,
+  repeat_penalty: 1.1,
+  repeat_last_n: 64,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+  dry_multiplier: 0.0,
+  dry_base: 1.75,
+  dry_allowed_length: 2,
+  dry_penalty_last_n: 0,
+  dry_sequence_breakers: ["\n", ":", '"', "*"],
+  xtc_probability: 0.0,
+  xtc_threshold: 0.1,
+  xtc_min_keep: 1,
+} as const;
+
+const D = CHAT_DEFAULTS;
+
+// ---- request ----
+
+export const ContentPart = t.Object(
+  {
+    type: t.String({ description: 'Content part type. Only "text" is supported; other types are rejected with 400.' }),
+    text: t.Optional(t.String({ description: "The text of a text part." })),
+  },
+  { additionalProperties: true, description: "A content part." },
+);
+export type ContentPart = typeof ContentPart.static;
+
+export const MessageToolCall = t.Object(
+  {
+    id: t.String({ description: "Id of the tool call, answered by a tool message's tool_call_id." }),
+    type: t.Optional(t.Literal("function", { description: 'Always "function".' })),
+    function: t.Object({
+      name: t.String({ description: "Name of the function called." }),
+      arguments: t.String({ description: "JSON text of the arguments." }),
+    }),
+  },
+  { additionalProperties: true },
+);
+export type MessageToolCall = typeof MessageToolCall.static;
+
+export const ChatMessage = t.Object(
+  {
+    role: t.Union(
+      [t.Literal("system"), t.Literal("developer"), t.Literal("user"), t.Literal("assistant"), t.Literal("tool")],
+      { description: 'Author of the message; "developer" is treated as "system".' },
+    ),
+    content: opt(
+      t.Union([t.String(), t.Array(ContentPart)]),
+      "Text, or an array of text parts. May be null or absent only for assistant messages.",
+    ),
+    name: t.Optional(t.String({ description: "Participant name (accepted, not used)." })),
+    tool_calls: t.Optional(t.Array(MessageToolCall, { description: "Tool calls made by an assistant message." })),
+    tool_call_id: t.Optional(t.String({ description: "For tool messages: the tool call this result answers." })),
+    reasoning_content: t.Optional(t.String({ description: "Previous reasoning of an assistant message." })),
+    reasoning: t.Optional(t.String({ description: "Alias of reasoning_content." })),
+  },
+  { additionalProperties: true, description: "One message of the conversation." },
+);
+export type ChatMessage = typeof ChatMessage.static;
+
+const notSupported = (what: string) =>
+  t.Optional(t.Unknown({ description: `${what} Not supported yet: a non-trivial value is rejected with 400.` }));
+
+export const ChatCompletionRequest = t.Object(
+  {
+    model: t.String({ description: "Model id or alias, as listed by GET /v1/models." }),
+    messages: t.Array(ChatMessage, { minItems: 1, description: "The conversation so far." }),
+    stream: opt(t.Boolean(), "Stream the answer as server-sent events.", { default: false }),
+    stream_options: opt(
+      t.Object(
+        { include_usage: t.Optional(t.Boolean({ description: "Send usage in the final chunk." })) },
+        { additionalProperties: true },
+      ),
+      "Streaming options.",
+    ),
+    include_usage: opt(t.Boolean(), "Send usage in the final streamed chunk (false turns it off).", { default: true }),
+    temperature: opt(t.Number({ minimum: 0 }), "Sampling temperature; 0 = greedy.", { default: D.temperature }),
+    top_k: opt(Int({ minimum: 0 }), "Top-k sampling; 0 = off.", { default: D.top_k }),
+    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.top_p }),
+    min_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Min-p sampling; 0 = off.", { default: D.min_p }),
+    repeat_penalty: opt(t.Number({ minimum: 0 }), "Repetition penalty; 1 = off.", { default: D.repeat_penalty }),
+    repeat_last_n: opt(Int({ minimum: -1 }), "Tokens considered by the penalties; 0 = off, -1 = whole context.", {
+      default: D.repeat_last_n,
+    }),
+    presence_penalty: opt(t.Number({ minimum: -2, maximum: 2 }), "Presence penalty.", { default: D.presence_penalty }),
+    frequency_penalty: opt(t.Number({ minimum: -2, maximum: 2 }), "Frequency penalty.", { default: D.frequency_penalty }),
+    dry_multiplier: opt(t.Number({ minimum: 0 }), "DRY multiplier; 0 = off.", { default: D.dry_multiplier }),
+    dry_base: opt(t.Number({ minimum: 1 }), "DRY base.", { default: D.dry_base }),
+    dry_allowed_length: opt(Int({ minimum: 0 }), "DRY allowed repetition length.", { default: D.dry_allowed_length }),
+    dry_penalty_last_n: opt(Int({ minimum: -1 }), "Tokens scanned by DRY; 0 or -1 = whole context.", {
+      default: D.dry_penalty_last_n,
+    }),
+    dry_sequence_breakers: opt(t.Array(t.String(), { maxItems: 64 }), "Strings that break DRY sequences.", {
+      default: [...D.dry_sequence_breakers],
+    }),
+    xtc_probability: opt(t.Number({ minimum: 0, maximum: 1 }), "XTC probability; 0 = off.", { default: D.xtc_probability }),
+    xtc_threshold: opt(t.Number({ minimum: 0, maximum: 1 }), "XTC threshold.", { default: D.xtc_threshold }),
+    xtc_min_keep: opt(Int({ minimum: 1 }), "XTC minimum tokens kept.", { default: D.xtc_min_keep }),
+    max_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens (default: rest of the context)."),
+    max_completion_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens; wins over max_tokens."),
+    stop: opt(
+      t.Union([t.String(), t.Array(t.String(), { maxItems: 16 })]),
+      "Up to 16 strings that end the generation; never part of the output.",
+    ),
+    seed: opt(Int(), "Sampling seed; absent or negative = random."),
+    return_prompt: opt(t.Boolean(), "Add the rendered prompt to the response as `prompt`.", { default: false }),
+    logprobs: opt(t.Boolean(), "Return the log probability of each output token.", { default: false }),
+    top_logprobs: opt(Int({ minimum: 0, maximum: 20 }), "Alternatives per token (0..20); needs logprobs=true."),
+    n: opt(Int(), "Number of choices; only 1 is supported.", { default: 1 }),
+    user: opt(t.String(), "End-user id (accepted, ignored)."),
+    tools: notSupported("Tool definitions."),
+    tool_choice: notSupported("Tool choice."),
+    response_format: notSupported('Structured output ({"type":"text"} is accepted).'),
+    functions: notSupported("Deprecated function definitions."),
+    function_call: notSupported("Deprecated function choice."),
+    logit_bias: notSupported("Token biases (an empty object is accepted)."),
+    audio: notSupported("Audio output."),
+    modalities: notSupported('Output modalities (["text"] is accepted).'),
+    prediction: notSupported("Predicted output."),
+  },
+  { additionalProperties: true, description: "OpenAI Chat Completions request. Unknown fields are ignored." },
+);
+export type ChatCompletionRequest = typeof ChatCompletionRequest.static;
+
+// ---- response ----
+
+export const TopLogprob = t.Object({
+  token: t.String(),
+  logprob: t.Number(),
+  bytes: t.Union([t.Array(Int()), t.Null()]),
+});
+
+export const TokenLogprob = t.Object({
+  token: t.String(),
+  logprob: t.Number(),
+  bytes: t.Union([t.Array(Int()), t.Null()]),
+  top_logprobs: t.Array(TopLogprob),
+});
+
+export const ChoiceLogprobs = t.Union([t.Object({ content: t.Array(TokenLogprob) }), t.Null()], {
+  description: "Per-token log probabilities when requested, else null.",
+});
+export type ChoiceLogprobs = typeof ChoiceLogprobs.static;
+
+export const ResponseToolCall = t.Object({
+  id: t.String(),
+  type: t.Literal("function"),
+  function: t.Object({ name: t.String(), arguments: t.String() }),
+});
+export type ResponseToolCall = typeof ResponseToolCall.static;
+
+export const ChatUsage = t.Object(
+  {
+    prompt_tokens: Int(),
+    reasoning_tokens: Int(),
+    completion_tokens: Int({ description: "Generated tokens, reasoning included." }),
+    output_tokens: Int({ description: "Same as completion_tokens." }),
+    total_tokens: Int(),
+    tokens_per_second: t.Number({ description: "Decoding speed, prompt processing excluded." }),
+    completion_tokens_details: t.Object({ reasoning_tokens: Int() }),
+    prompt_tokens_details: t.Object({ cached_tokens: Int() }),
+  },
+  { description: "Token counts and speed." },
+);
+export type ChatUsage = typeof ChatUsage.static;
+
+export const FinishReason = t.Union([t.Literal("stop"), t.Literal("length"), t.Literal("tool_calls")]);
+
+export const ChatCompletion = t.Object({
+  id: t.String(),
+  object: t.Literal("chat.completion"),
+  created: Int({ description: "Unix seconds." }),
+  model: t.String(),
+  choices: t.Array(
+    t.Object({
+      index: Int(),
+      message: t.Object({
+        role: t.Literal("assistant"),
+        content: t.Union([t.String(), t.Null()]),
+        reasoning: t.String({ description: "Reasoning text, empty when the model did not reason." }),
+        tool_calls: t.Optional(t.Array(ResponseToolCall)),
+      }),
+      logprobs: ChoiceLogprobs,
+      finish_reason: FinishReason,
+    }),
+  ),
+  usage: ChatUsage,
+  prompt: t.Optional(t.String({ description: "The rendered prompt, when return_prompt was set." })),
+});
+export type ChatCompletion = typeof ChatCompletion.static;
+
+export const ChunkToolCall = t.Object({
+  index: Int(),
+  id: t.Optional(t.String()),
+  type: t.Optional(t.Literal("function")),
+  function: t.Object({ name: t.Optional(t.String()), arguments: t.String() }),
+});
+export type ChunkToolCall = typeof ChunkToolCall.static;
+
+export const ChatCompletionChunk = t.Object(
+  {
+    id: t.String(),
+    object: t.Literal("chat.completion.chunk"),
+    created: Int(),
+    model: t.String(),
+    choices: t.Array(
+      t.Object({
+        index: Int(),
+        delta: t.Object({
+          role: t.Optional(t.Literal("assistant")),
+          content: t.Optional(t.String()),
+          reasoning: t.Optional(t.String()),
+          tool_calls: t.Optional(t.Array(ChunkToolCall)),
+        }),
+        logprobs: ChoiceLogprobs,
+        finish_reason: t.Union([FinishReason, t.Null()]),
+      }),
+    ),
+    usage: t.Optional(ChatUsage),
+  },
+  { description: "One server-sent event of a streamed completion (`data: <chunk>`), ended by `data: [DONE]`." },
+);
+export type ChatCompletionChunk = typeof ChatCompletionChunk.static;
+
+export const OpenAIErrorBody = t.Object(
+  {
+    error: t.Object({
+      message: t.String(),
+      type: t.String({ description: "invalid_request_error, not_found_error, server_error, ..." }),
+      param: t.Union([t.String(), t.Null()]),
+      code: t.Union([t.String(), t.Null()]),
+    }),
+  },
+  { description: "OpenAI error body." },
+);
+export type OpenAIErrorBody = typeof OpenAIErrorBody.static;
+
+export const OpenAIModel = t.Object({
+  id: t.String(),
+  object: t.Literal("model"),
+  created: Int({ description: "Unix seconds." }),
+  owned_by: t.String(),
+});
+export type OpenAIModel = typeof OpenAIModel.static;
+
+export const OpenAIModelList = t.Object({
+  object: t.Literal("list"),
+  data: t.Array(OpenAIModel),
+});
+export type OpenAIModelList = typeof OpenAIModelList.static;

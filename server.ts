@@ -1,0 +1,114 @@
+// Entry point: flags, subcommands (serve, runner) and the route table.
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import { basename } from "node:path";
+import { openAIErrorResponse } from "./api/openai/errors.ts";
+import { openaiRoutes } from "./api/openai/routes.ts";
+import { ApiError } from "./api/errors.ts";
+import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
+import { LocalEngine, type ModelConfig } from "./engine/localEngine.ts";
+import { runRunner } from "./engine/runner.ts";
+import type { Engine } from "./engine/types.ts";
+
+export const VERSION = "0.1.0";
+
+export interface AppOptions {
+  maxBodyBytes?: number;
+}
+
+/** The route table. Protocol plugins shape their own errors; the rest answer in OpenAI's shape. */
+export function createApp(engine: Engine, options: AppOptions = {}) {
+  return new Elysia()
+    .use(
+      openapi({
+        path: "/openapi",
+        provider: "swagger-ui",
+        documentation: {
+          info: { title: "bunllama", version: VERSION, description: "OpenAI-compatible inference over llama.cpp" },
+          tags: [{ name: "OpenAI", description: "OpenAI Chat Completions and models" }, { name: "Server" }],
+        },
+      }),
+    )
+    .onError(({ code, error }) => {
+      if (code === "NOT_FOUND") return openAIErrorResponse(new ApiError(404, "not_found", "no such route"), code);
+      return openAIErrorResponse(error, code);
+    })
+    .get(
+      "/health",
+      ({ set }) => {
+        const loading = engine.listModels().some((m) => !m.ready);
+        if (loading) set.status = 503;
+        return { status: loading ? "loading" : "ok" };
+      },
+      { detail: { tags: ["Server"], summary: "Liveness and readiness: 200 once every model is loaded" } },
+    )
+    .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }));
+}
+
+function modelConfig(flags: ServerFlags, chatTemplate: string | undefined): ModelConfig {
+  const model = flags.model!;
+  return {
+    id: flags.alias ?? basename(model).replace(/\.gguf$/i, ""),
+    aliases: [],
+    chatTemplate,
+    runner: {
+      modelPath: model,
+      contextSize: flags.ctxSize,
+      parallel: flags.parallel,
+      batchSize: flags.batchSize,
+      threads: flags.threads,
+      threadsBatch: flags.threadsBatch > 0 ? flags.threadsBatch : flags.threads,
+      gpuLayers: flags.gpuLayers,
+      flashAttention: flags.flashAttn,
+      verbose: flags.verbose,
+    },
+  };
+}
+
+async function serve(argv: string[]): Promise<void> {
+  let flags: ServerFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    console.log(helpText());
+    return;
+  }
+  if (!flags.model) {
+    console.error("error: no model given: pass --model /path/to/model.gguf (or set LLAMA_ARG_MODEL); see --help");
+    process.exit(2);
+  }
+  if (!(await Bun.file(flags.model).exists())) {
+    console.error(`error: model file not found: ${flags.model}`);
+    process.exit(2);
+  }
+  const chatTemplate = flags.chatTemplateFile ? await Bun.file(flags.chatTemplateFile).text() : undefined;
+  const log = (line: string) => console.error(line);
+  const engine = new LocalEngine([modelConfig(flags, chatTemplate)], { queueSize: flags.queueSize, log });
+  try {
+    await engine.start();
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    engine.stop();
+    process.exit(1);
+  }
+  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes });
+  app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024 });
+  const shutdown = () => {
+    engine.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  console.error(`listening on http://${flags.host}:${app.server!.port} (model ${engine.listModels()[0]!.id})`);
+}
+
+if (import.meta.main) {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === "runner") await runRunner();
+  else await serve(command === "serve" ? rest : process.argv.slice(2));
+}

@@ -1,0 +1,447 @@
+// OpenAI Chat Completions conversions: request -> GenerateRequest, events -> response / chunks,
+// errors -> OpenAI error bodies. Pure functions only; HTTP shaping is in openai-chat-routes.test.ts.
+import { describe, expect, test } from "bun:test";
+import { ApiError } from "../../api/errors.ts";
+import { toOpenAIError, toParam } from "../../api/openai/errors.ts";
+import { fromChatRequest, normalizeStop, wantsUsage } from "../../api/openai/fromRequest.ts";
+import { ChatStreamConverter } from "../../api/openai/streamConverter.ts";
+import { toChatCompletion } from "../../api/openai/toResponse.ts";
+import type { GenerateEvent, Usage } from "../../engine/types.ts";
+import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
+
+const req = (extra: Partial<ChatCompletionRequest> & Record<string, unknown> = {}): ChatCompletionRequest => ({
+  model: "m",
+  messages: [{ role: "user", content: "Hi" }],
+  ...extra,
+});
+
+const expectApiError = (fn: () => unknown, status: number, param?: string, code?: string) => {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ApiError);
+  const err = caught as ApiError;
+  expect(err.status).toBe(status);
+  if (param !== undefined) expect(err.param).toBe(param);
+  if (code !== undefined) expect(err.code).toBe(code);
+  return err;
+};
+
+const usage: Usage = {
+  promptTokens: 25,
+  completionTokens: 12,
+  reasoningTokens: 0,
+  tokensPerSecond: 85.4999,
+  promptMs: 10,
+  generationMs: 140,
+};
+const ctx = { id: "chatcmpl-abc123", created: 1234567890, model: "qwen3-8b-q8_0" };
+
+describe("fromChatRequest", () => {
+  test("maps max_completion_tokens over max_tokens", () => {
+    expect(fromChatRequest(req({ max_tokens: 10, max_completion_tokens: 20 })).maxTokens).toBe(20);
+    expect(fromChatRequest(req({ max_tokens: 10 })).maxTokens).toBe(10);
+    expect(fromChatRequest(req()).maxTokens).toBeUndefined();
+  });
+
+  test("applies defaults when fields are absent or null", () => {
+    const g = fromChatRequest(req({ temperature: null, top_k: null }));
+    expect(g.sampling).toEqual({
+      temperature: 0.8,
+      topK: 40,
+      topP: 0.9,
+      minP: 0,
+      repeatPenalty: 1.1,
+      repeatLastN: 64,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      dryMultiplier: 0,
+      dryBase: 1.75,
+      dryAllowedLength: 2,
+      dryPenaltyLastN: 0,
+      drySequenceBreakers: ["\n", ":", '"', "*"],
+      xtcProbability: 0,
+      xtcThreshold: 0.1,
+      xtcMinKeep: 1,
+      seed: undefined,
+    });
+    expect(g.stop).toEqual([]);
+    expect(g.topLogprobs).toBeUndefined();
+    expect(g.returnPrompt).toBe(false);
+  });
+
+  test("maps every sampling field", () => {
+    const s = fromChatRequest(
+      req({
+        temperature: 0.2,
+        top_k: 5,
+        top_p: 0.5,
+        min_p: 0.05,
+        repeat_penalty: 1.3,
+        repeat_last_n: -1,
+        presence_penalty: 0.4,
+        frequency_penalty: -0.4,
+        dry_multiplier: 0.8,
+        dry_base: 2,
+        dry_allowed_length: 3,
+        dry_penalty_last_n: 128,
+        dry_sequence_breakers: ["\n"],
+        xtc_probability: 0.5,
+        xtc_threshold: 0.2,
+        xtc_min_keep: 2,
+        seed: 42,
+      }),
+    ).sampling;
+    expect(s).toEqual({
+      temperature: 0.2,
+      topK: 5,
+      topP: 0.5,
+      minP: 0.05,
+      repeatPenalty: 1.3,
+      repeatLastN: -1,
+      presencePenalty: 0.4,
+      frequencyPenalty: -0.4,
+      dryMultiplier: 0.8,
+      dryBase: 2,
+      dryAllowedLength: 3,
+      dryPenaltyLastN: 128,
+      drySequenceBreakers: ["\n"],
+      xtcProbability: 0.5,
+      xtcThreshold: 0.2,
+      xtcMinKeep: 2,
+      seed: 42,
+    });
+  });
+
+  test("negative seed means random; large seeds wrap to uint32", () => {
+    expect(fromChatRequest(req({ seed: -1 })).sampling.seed).toBeUndefined();
+    expect(fromChatRequest(req({ seed: 2 ** 32 + 7 })).sampling.seed).toBe(7);
+  });
+
+  test("stop strings normalize", () => {
+    expect(normalizeStop("END")).toEqual(["END"]);
+    expect(normalizeStop(["a", "", "b"])).toEqual(["a", "b"]);
+    expect(normalizeStop(null)).toEqual([]);
+    expect(normalizeStop(undefined)).toEqual([]);
+    expect(fromChatRequest(req({ stop: "\n\n" })).stop).toEqual(["\n\n"]);
+  });
+
+  test("n>1 is rejected with param n", () => {
+    expectApiError(() => fromChatRequest(req({ n: 2 })), 400, "n", "unsupported_parameter");
+    expect(fromChatRequest(req({ n: 1 })).model).toBe("m");
+  });
+
+  test("top_logprobs without logprobs is rejected with param top_logprobs", () => {
+    expectApiError(() => fromChatRequest(req({ top_logprobs: 3 })), 400, "top_logprobs");
+    expectApiError(() => fromChatRequest(req({ top_logprobs: 3, logprobs: false })), 400, "top_logprobs");
+  });
+
+  test("logprobs maps to topLogprobs (0 alternatives unless top_logprobs)", () => {
+    expect(fromChatRequest(req({ logprobs: true })).topLogprobs).toBe(0);
+    expect(fromChatRequest(req({ logprobs: true, top_logprobs: 5 })).topLogprobs).toBe(5);
+    expect(fromChatRequest(req({ logprobs: false })).topLogprobs).toBeUndefined();
+  });
+
+  test("return_prompt maps to returnPrompt", () => {
+    expect(fromChatRequest(req({ return_prompt: true })).returnPrompt).toBe(true);
+  });
+
+  test("messages: developer becomes system, content arrays become parts, tool calls and results map", () => {
+    const g = fromChatRequest(
+      req({
+        messages: [
+          { role: "developer", content: "Be brief." },
+          { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+          {
+            role: "assistant",
+            content: null,
+            reasoning_content: "think",
+            tool_calls: [{ id: "call_1", type: "function", function: { name: "get", arguments: '{"x":1}' } }],
+          },
+          { role: "tool", tool_call_id: "call_1", content: "42" },
+        ],
+      }),
+    );
+    expect(g.messages).toEqual([
+      { role: "system", content: [{ type: "text", text: "Be brief." }] },
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "assistant",
+        content: [],
+        toolCalls: [{ id: "call_1", name: "get", arguments: '{"x":1}' }],
+        reasoning: "think",
+      },
+      { role: "tool", content: [{ type: "text", text: "42" }], toolCallId: "call_1" },
+    ]);
+  });
+
+  test("messages: semantic errors name the parameter", () => {
+    expectApiError(
+      () => fromChatRequest(req({ messages: [{ role: "tool", content: "x" }] })),
+      400,
+      "messages[0].tool_call_id",
+    );
+    expectApiError(() => fromChatRequest(req({ messages: [{ role: "user", content: null }] })), 400, "messages[0].content");
+    expectApiError(
+      () => fromChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url" }] }] })),
+      400,
+      "messages[0].content[0].type",
+      "unsupported_parameter",
+    );
+    expectApiError(
+      () =>
+        fromChatRequest(
+          req({
+            messages: [
+              { role: "user", content: "x", tool_calls: [{ id: "c", function: { name: "f", arguments: "{}" } }] },
+            ],
+          }),
+        ),
+      400,
+      "messages[0].tool_calls",
+    );
+  });
+
+  test("recognized but unsupported fields are rejected with unsupported_parameter", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ tools: [{ type: "function", function: { name: "f" } }] }, "tools"],
+      [{ tool_choice: "required" }, "tool_choice"],
+      [{ response_format: { type: "json_object" } }, "response_format"],
+      [{ functions: [] }, "functions"],
+      [{ logit_bias: { "50256": -100 } }, "logit_bias"],
+      [{ modalities: ["text", "audio"] }, "modalities"],
+      [{ prediction: { type: "content", content: "x" } }, "prediction"],
+    ];
+    for (const [extra, param] of cases) {
+      const err = expectApiError(() => fromChatRequest(req(extra)), 400, param, "unsupported_parameter");
+      expect(err.message).toContain("not supported yet");
+    }
+  });
+
+  test("trivial values of unsupported fields are accepted", () => {
+    expect(() =>
+      fromChatRequest(
+        req({ tools: [], tool_choice: "none", response_format: { type: "text" }, logit_bias: {}, modalities: ["text"] }),
+      ),
+    ).not.toThrow();
+  });
+
+  test("wantsUsage: on by default, either switch turns it off", () => {
+    expect(wantsUsage(req())).toBe(true);
+    expect(wantsUsage(req({ stream_options: { include_usage: false } }))).toBe(false);
+    expect(wantsUsage(req({ include_usage: false }))).toBe(false);
+    expect(wantsUsage(req({ stream_options: { include_usage: true } }))).toBe(true);
+  });
+});
+
+describe("toChatCompletion", () => {
+  test("produces the documented shape", () => {
+    const events: GenerateEvent[] = [
+      { type: "start", promptTokens: 25 },
+      { type: "text", text: "Hel" },
+      { type: "text", text: "lo!" },
+      { type: "done", finishReason: "stop", usage },
+    ];
+    expect(toChatCompletion(events, ctx)).toEqual({
+      id: "chatcmpl-abc123",
+      object: "chat.completion",
+      created: 1234567890,
+      model: "qwen3-8b-q8_0",
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "Hello!", reasoning: "" },
+          logprobs: null,
+          finish_reason: "stop",
+        },
+      ],
+      usage: {
+        prompt_tokens: 25,
+        reasoning_tokens: 0,
+        completion_tokens: 12,
+        output_tokens: 12,
+        total_tokens: 37,
+        tokens_per_second: 85.5,
+        completion_tokens_details: { reasoning_tokens: 0 },
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
+    });
+  });
+
+  test("collects reasoning, tool calls and the returned prompt", () => {
+    const c = toChatCompletion(
+      [
+        { type: "start", promptTokens: 3, prompt: "<|user|>Hi" },
+        { type: "reasoning", text: "Let me " },
+        { type: "reasoning", text: "think." },
+        { type: "tool_call_start", index: 0, id: "call_a", name: "get_weather" },
+        { type: "tool_call_delta", index: 0, argumentsDelta: '{"city":' },
+        { type: "tool_call_delta", index: 0, argumentsDelta: '"Paris"}' },
+        { type: "tool_call_end", index: 0 },
+        { type: "done", finishReason: "tool_calls", usage: { ...usage, reasoningTokens: 4 } },
+      ],
+      { ...ctx, returnPrompt: true },
+    );
+    expect(c.prompt).toBe("<|user|>Hi");
+    expect(c.choices[0]!.message).toEqual({
+      role: "assistant",
+      content: null,
+      reasoning: "Let me think.",
+      tool_calls: [{ id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+    });
+    expect(c.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(c.usage.reasoning_tokens).toBe(4);
+    expect(c.usage.completion_tokens_details.reasoning_tokens).toBe(4);
+  });
+
+  test("logprobs in OpenAI's shape when requested, empty content when no tokens", () => {
+    const lp = { token: "Hi", bytes: [72, 105], logprob: -0.1, top: [{ token: "Hi", bytes: [72, 105], logprob: -0.1 }] };
+    const c = toChatCompletion(
+      [
+        { type: "start", promptTokens: 1 },
+        { type: "text", text: "Hi", logprobs: [lp] },
+        { type: "done", finishReason: "length", usage },
+      ],
+      { ...ctx, logprobs: true },
+    );
+    expect(c.choices[0]!.logprobs).toEqual({
+      content: [{ token: "Hi", logprob: -0.1, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.1, bytes: [72, 105] }] }],
+    });
+    const empty = toChatCompletion([{ type: "done", finishReason: "length", usage }], { ...ctx, logprobs: true });
+    expect(empty.choices[0]!.logprobs).toEqual({ content: [] });
+  });
+
+  test("an error event throws ApiError with the engine's status", () => {
+    const err = expectApiError(
+      () =>
+        toChatCompletion(
+          [{ type: "error", error: { status: 400, code: "context_length_exceeded", message: "too long", param: "messages" } }],
+          ctx,
+        ),
+      400,
+      "messages",
+      "context_length_exceeded",
+    );
+    expect(err.message).toBe("too long");
+  });
+
+  test("events without done are a server error", () => {
+    expectApiError(() => toChatCompletion([{ type: "start", promptTokens: 1 }], ctx), 500);
+  });
+});
+
+describe("ChatStreamConverter", () => {
+  const run = (events: GenerateEvent[], opts: { includeUsage?: boolean; logprobs?: boolean } = {}) => {
+    const conv = new ChatStreamConverter({ ...ctx, includeUsage: opts.includeUsage ?? true, logprobs: opts.logprobs });
+    return { conv, frames: events.flatMap((e) => conv.process(e)) as any[] };
+  };
+
+  test("emits role first and usage last", () => {
+    const { conv, frames } = run([
+      { type: "start", promptTokens: 25 },
+      { type: "text", text: "Hello" },
+      { type: "text", text: "!" },
+      { type: "done", finishReason: "stop", usage },
+    ]);
+    expect(frames).toHaveLength(3);
+    expect(frames[0]).toEqual({
+      id: "chatcmpl-abc123",
+      object: "chat.completion.chunk",
+      created: 1234567890,
+      model: "qwen3-8b-q8_0",
+      choices: [{ index: 0, delta: { role: "assistant", content: "Hello" }, logprobs: null, finish_reason: null }],
+    });
+    expect(frames[1].choices[0].delta).toEqual({ content: "!" });
+    expect(frames[1].usage).toBeUndefined();
+    expect(frames[2].choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
+    expect(frames[2].usage.total_tokens).toBe(37);
+    expect(frames[2].usage.tokens_per_second).toBe(85.5);
+    expect(conv.completed).toBe(true);
+    expect(conv.done()).toEqual([]);
+  });
+
+  test("include_usage off leaves usage out of the final chunk", () => {
+    const { frames } = run([{ type: "text", text: "x" }, { type: "done", finishReason: "length", usage }], {
+      includeUsage: false,
+    });
+    expect(frames.at(-1).usage).toBeUndefined();
+    expect(frames.at(-1).choices[0].finish_reason).toBe("length");
+  });
+
+  test("an empty generation still sends the role chunk", () => {
+    const { frames } = run([{ type: "start", promptTokens: 1 }, { type: "done", finishReason: "stop", usage }]);
+    expect(frames[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
+    expect(frames[1].choices[0].finish_reason).toBe("stop");
+  });
+
+  test("reasoning and tool calls become deltas", () => {
+    const { frames } = run([
+      { type: "reasoning", text: "hmm" },
+      { type: "tool_call_start", index: 0, id: "call_1", name: "f" },
+      { type: "tool_call_delta", index: 0, argumentsDelta: "{}" },
+      { type: "tool_call_end", index: 0 },
+      { type: "done", finishReason: "tool_calls", usage },
+    ]);
+    expect(frames.map((f) => f.choices[0].delta)).toEqual([
+      { role: "assistant", reasoning: "hmm" },
+      { tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "" } }] },
+      { tool_calls: [{ index: 0, function: { arguments: "{}" } }] },
+      {},
+    ]);
+    expect(frames.at(-1).choices[0].finish_reason).toBe("tool_calls");
+  });
+
+  test("logprobs per chunk when requested", () => {
+    const lp = { token: "a", bytes: [97], logprob: -1, top: [] };
+    const { frames } = run([{ type: "text", text: "a", logprobs: [lp] }], { logprobs: true });
+    expect(frames[0].choices[0].logprobs).toEqual({
+      content: [{ token: "a", logprob: -1, bytes: [97], top_logprobs: [] }],
+    });
+  });
+
+  test("an error event becomes an OpenAI error object and ends the stream", () => {
+    const { conv, frames } = run([
+      { type: "text", text: "a" },
+      { type: "error", error: { status: 500, code: "runner_crashed", message: "The model runner stopped." } },
+      { type: "text", text: "ignored" },
+    ]);
+    expect(frames).toHaveLength(2);
+    expect(frames[1]).toEqual({
+      error: { message: "The model runner stopped.", type: "server_error", param: null, code: "runner_crashed" },
+    });
+    expect(conv.finished).toBe(true);
+    expect(conv.completed).toBe(false);
+  });
+
+  test("done() after a source that stopped without done reports an error", () => {
+    const { conv } = run([{ type: "text", text: "a" }]);
+    const [frame] = conv.done() as any[];
+    expect(frame.error.code).toBe("internal_error");
+    expect(conv.completed).toBe(false);
+  });
+});
+
+describe("toOpenAIError", () => {
+  test("maps ApiError to its status and OpenAI body", () => {
+    expect(toOpenAIError(new ApiError(404, "model_not_found", "nope", "model"))).toEqual({
+      status: 404,
+      body: { error: { message: "nope", type: "not_found_error", param: "model", code: "model_not_found" } },
+    });
+  });
+
+  test("unknown errors are a generic 500 without internals", () => {
+    const { status, body } = toOpenAIError(new Error("secret /home/path at foo.ts:12"));
+    expect(status).toBe(500);
+    expect(body.error.code).toBe("internal_error");
+    expect(JSON.stringify(body)).not.toContain("secret");
+  });
+
+  test("validation paths become OpenAI params", () => {
+    expect(toParam("/messages")).toBe("messages");
+    expect(toParam("/messages/0/content/1/type")).toBe("messages[0].content[1].type");
+    expect(toParam("")).toBe("");
+  });
+});
