@@ -68,6 +68,11 @@ export class LocalEngine implements Engine {
     }));
   }
 
+  /** Requests running or queued across every model. */
+  pendingRequests(): number {
+    return this.#models.reduce((sum, model) => sum + model.client.inFlight, 0);
+  }
+
   hasModel(name: string): boolean {
     return this.#byName.has(name);
   }

@@ -32,6 +32,7 @@ export class RunnerClient {
   #crashes = 0;
   #stopping = false;
   #everReady = false;
+  #stderrTail = "";
   #readyAt = 0;
 
   constructor(private readonly options: RunnerClientOptions) {}
@@ -47,13 +48,18 @@ export class RunnerClient {
   /** Starts the runner; resolves once the model is loaded, rejects if it cannot load. */
   start(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
+      const verbose = this.options.runner.verbose;
       const child = Bun.spawn(runnerCommand(), {
-        stdio: ["ignore", "inherit", "inherit"],
+        // Quiet by default: a native crash's report is kept and summarised in one log line.
+        stdio: ["ignore", "inherit", verbose ? "inherit" : "pipe"],
+        env: verbose ? process.env : { ...process.env, GGML_NO_BACKTRACE: "1" },
         serialization: "advanced",
         ipc: (message: FromRunner) => this.#onMessage(message, resolveReady, rejectReady),
         onExit: (_proc, exitCode, signalCode) => this.#onExit(exitCode, signalCode, rejectReady),
       });
       this.#process = child;
+      this.#stderrTail = "";
+      if (child.stderr instanceof ReadableStream) void this.#keepStderrTail(child.stderr);
       child.send({ type: "load", options: this.options.runner } satisfies ToRunner);
     });
   }
@@ -82,6 +88,18 @@ export class RunnerClient {
   stop(): void {
     this.#stopping = true;
     this.#process?.kill();
+  }
+
+  async #keepStderrTail(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) this.#stderrTail = (this.#stderrTail + decoder.decode(chunk)).slice(-4096);
+  }
+
+  /** The native error behind a crash, e.g. llama.cpp's "what(): unordered_map::at". */
+  #crashReason(): string {
+    const lines = this.#stderrTail.split("\n").map((l) => l.trim());
+    const reason = lines.filter((l) => /what\(\)|GGML_ASSERT|terminate called|error/i.test(l) && !l.includes("bun.report"));
+    return reason.slice(0, 3).join(" | ");
   }
 
   #send(message: ToRunner): void {
@@ -142,7 +160,8 @@ export class RunnerClient {
     if (this.#stopping || !this.#everReady) return;
     const delay = RESTART_DELAYS_MS[Math.min(this.#crashes, RESTART_DELAYS_MS.length - 1)]!;
     this.#crashes++;
-    this.options.log(`runner for ${this.options.name} stopped (${how}); restarting in ${delay} ms`);
+    const reason = this.#crashReason();
+    this.options.log(`runner for ${this.options.name} stopped (${how})${reason ? `: ${reason}` : ""}; restarting in ${delay} ms`);
     setTimeout(() => this.#restart(), delay);
   }
 

@@ -4,6 +4,10 @@ import { ApiError } from "../errors.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The body text as received, for precise validation messages (see validationErrorFor). */
+const rawBodies = new WeakMap<Request, string>();
+export const rawBodyOf = (request: Request) => rawBodies.get(request);
+
 const tooLarge = (limit: number) =>
   new ApiError(413, "request_too_large", `The request body exceeds the limit of ${limit} bytes.`);
 
@@ -12,6 +16,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
   const text = await readCapped(request, limit);
+  rawBodies.set(request, text);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -10,11 +10,12 @@ import {
   OpenAIModel,
   OpenAIModelList,
 } from "../../schemas/openai-chat.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.ts";
+import { DEFAULT_MAX_BODY_BYTES, rawBodyOf, readJsonBody } from "./body.ts";
 import { engineError, openAIErrorResponse, toOpenAIError } from "./errors.ts";
 import { fromChatRequest, wantsUsage } from "./fromRequest.ts";
 import { sseResponse } from "./sse.ts";
 import { ChatStreamConverter } from "./streamConverter.ts";
+import { validationErrorFor } from "./validation.ts";
 import { toChatCompletion, type CompletionContext } from "./toResponse.ts";
 
 export interface OpenAIRoutesOptions {
@@ -32,8 +33,10 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
       // Local (the default scope): only this plugin's routes answer in OpenAI's error shape, so
       // another protocol's plugin keeps its own. Unknown paths (404) are the app's concern; it can
       // call openAIErrorResponse for them.
-      .onError(({ code, error }) => {
-        const res = openAIErrorResponse(error, code);
+      .onError(({ code, error, request }) => {
+        const raw = code === "VALIDATION" ? rawBodyOf(request) : undefined;
+        const precise = raw === undefined ? undefined : validationErrorFor(ChatCompletionRequest, JSON.parse(raw));
+        const res = openAIErrorResponse(precise ?? error, code);
         if (res.status >= 500 && !(error instanceof ApiError)) console.error("openai route error:", error);
         return res;
       })
@@ -88,7 +91,7 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
         // Wildcard: local model names may contain slashes ("org/model").
         "/v1/models/*",
         ({ params }) => {
-          const id = decodeURIComponent(params["*"]);
+          const id = safeDecode(params["*"]);
           const model = engine.listModels().find((m) => m.id === id);
           if (!model) throw new ApiError(404, "model_not_found", `The model '${id}' does not exist.`, "model");
           return toModel(model);
@@ -97,6 +100,14 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
       )
   );
 }
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 const toModel = (m: { id: string; created: number; ownedBy: string }) => ({
   id: m.id,
@@ -135,6 +146,7 @@ async function* streamFrames(
     if (converter.completed) yield "[DONE]";
   } catch (err) {
     // Headers are sent: the only way left to report is an error frame.
+    if (!(err instanceof ApiError)) console.error("openai stream error:", err);
     yield JSON.stringify(toOpenAIError(err).body);
   } finally {
     await events.return?.();

@@ -1,7 +1,7 @@
 // HTTP shaping of the OpenAI Chat Completions routes, in process through app.handle().
 // ScriptedEngine replays fixed GenerateEvents: it tests the protocol layer only; the real engine
 // has its own end-to-end tests.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import OpenAI from "openai";
@@ -27,6 +27,7 @@ const HELLO: GenerateEvent[] = [
 /** Replays a fixed event list per request and records what the route did with it. */
 class ScriptedEngine implements Engine {
   requests: GenerateRequest[] = [];
+  signals: AbortSignal[] = [];
   /** The iterator's return() ran (the real engine cancels the sequence there). */
   closed = false;
   /** Events yielded so far. */
@@ -48,8 +49,9 @@ class ScriptedEngine implements Engine {
     return this.listModels().some((m) => m.id === name);
   }
 
-  async *generate(req: GenerateRequest, _signal: AbortSignal): AsyncGenerator<GenerateEvent> {
+  async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
     this.requests.push(req);
+    this.signals.push(signal);
     const events = typeof this.script === "function" ? this.script(req) : this.script;
     try {
       for (const ev of events) {
@@ -119,6 +121,29 @@ describe("POST /v1/chat/completions", () => {
     expect(engine.closed).toBe(true);
   });
 
+  test("messages reach the engine intact through Elysia's body normalization", async () => {
+    const engine = new ScriptedEngine();
+    const messages = [
+      { role: "developer", content: "Be brief." },
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: '{"x":1}' } }],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "42" },
+    ];
+    expect((await post(makeApp(engine), chat({ messages, temperature: 0 }))).status).toBe(200);
+    expect(engine.requests[0]!.messages).toEqual([
+      { role: "system", content: [{ type: "text", text: "Be brief." }] },
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      { role: "assistant", content: [], toolCalls: [{ id: "call_1", name: "f", arguments: '{"x":1}' }] },
+      { role: "tool", content: [{ type: "text", text: "42" }], toolCallId: "call_1" },
+    ]);
+    expect(engine.requests[0]!.sampling.temperature).toBe(0);
+    expect(engine.requests[0]!.sampling.topK).toBe(40);
+  });
+
   test("return_prompt adds the rendered prompt", async () => {
     const res = await post(makeApp(new ScriptedEngine()), chat({ return_prompt: true }));
     expect(((await res.json()) as any).prompt).toBe("<user>Hi");
@@ -156,6 +181,12 @@ describe("POST /v1/chat/completions", () => {
     );
     expect(err.message).toContain('"assistant"');
     await expectOpenAIError(await post(app, chat({ messages: [] })), 400, "messages");
+    // Elysia normalizes a string into an array of objects before validating: the message must
+    // still name the field the client got wrong.
+    const wrong = await expectOpenAIError(await post(app, chat({ messages: "hi" })), 400, "messages", "invalid_type");
+    expect(wrong.message).toContain("expected array");
+    await expectOpenAIError(await post(app, chat({ stop: ["a", 5] })), 400, "stop[1]", "invalid_type");
+    await expectOpenAIError(await post(app, chat({ max_tokens: "5" })), 400, "max_tokens", "invalid_type");
     await expectOpenAIError(await post(app, "[1,2]"), 400, null);
   });
 
@@ -216,8 +247,14 @@ describe("POST /v1/chat/completions", () => {
 
   test("an exception in the engine is a generic 500", async () => {
     const engine = new ScriptedEngine(HELLO, { throwAfter: 0 });
-    const err = await expectOpenAIError(await post(makeApp(engine), chat()), 500, null, "internal_error");
-    expect(err.message).not.toContain("secret");
+    const log = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const err = await expectOpenAIError(await post(makeApp(engine), chat()), 500, null, "internal_error");
+      expect(err.message).not.toContain("secret");
+      expect(log).toHaveBeenCalled(); // the server keeps the details in its log
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 
@@ -262,10 +299,17 @@ describe("streamed /v1/chat/completions", () => {
 
   test("an exception mid-stream becomes a generic error frame", async () => {
     const engine = new ScriptedEngine(HELLO, { throwAfter: 2 });
-    const data = sseData(await (await post(makeApp(engine), chat({ stream: true }))).text());
-    const last = JSON.parse(data.at(-1)!);
-    expect(last.error.code).toBe("internal_error");
-    expect(JSON.stringify(last)).not.toContain("secret");
+    const log = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const data = sseData(await (await post(makeApp(engine), chat({ stream: true }))).text());
+      const last = JSON.parse(data.at(-1)!);
+      expect(last.error.code).toBe("internal_error");
+      expect(JSON.stringify(last)).not.toContain("secret");
+      expect(data).not.toContain("[DONE]");
+      expect(log).toHaveBeenCalled();
+    } finally {
+      log.mockRestore();
+    }
   });
 
   test("client disconnect returns the engine iterator", async () => {
@@ -283,6 +327,35 @@ describe("streamed /v1/chat/completions", () => {
     for (let i = 0; i < 50 && !engine.closed; i++) await Bun.sleep(5);
     expect(engine.closed).toBe(true);
     expect(engine.yielded).toBeLessThan(100);
+  });
+});
+
+describe("streaming over a real socket", () => {
+  test("client abort aborts the signal and returns the engine iterator", async () => {
+    const many: GenerateEvent[] = [
+      { type: "start", promptTokens: 1 },
+      ...Array.from({ length: 1000 }, () => ({ type: "text", text: "x" }) as GenerateEvent),
+      { type: "done", finishReason: "stop", usage },
+    ];
+    const engine = new ScriptedEngine(many, { delayMs: 2 });
+    const server = makeApp(engine).listen(0);
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`http://localhost:${server.server!.port}/v1/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify(chat({ stream: true })),
+        signal: ac.signal,
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      ac.abort();
+      for (let i = 0; i < 100 && !engine.closed; i++) await Bun.sleep(5);
+      expect(engine.closed).toBe(true);
+      expect(engine.signals[0]!.aborted).toBe(true);
+      expect(engine.yielded).toBeLessThan(500);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

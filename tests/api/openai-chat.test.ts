@@ -1,8 +1,10 @@
 // OpenAI Chat Completions conversions: request -> GenerateRequest, events -> response / chunks,
 // errors -> OpenAI error bodies. Pure functions only; HTTP shaping is in openai-chat-routes.test.ts.
 import { describe, expect, test } from "bun:test";
+import { NotFoundError, ParseError } from "elysia";
 import { ApiError } from "../../api/errors.ts";
-import { toOpenAIError, toParam } from "../../api/openai/errors.ts";
+import { toOpenAIError } from "../../api/openai/errors.ts";
+import { toParam } from "../../api/openai/validation.ts";
 import { fromChatRequest, normalizeStop, wantsUsage } from "../../api/openai/fromRequest.ts";
 import { ChatStreamConverter } from "../../api/openai/streamConverter.ts";
 import { toChatCompletion } from "../../api/openai/toResponse.ts";
@@ -437,6 +439,12 @@ describe("toOpenAIError", () => {
     expect(status).toBe(500);
     expect(body.error.code).toBe("internal_error");
     expect(JSON.stringify(body)).not.toContain("secret");
+  });
+
+  test("Elysia's NOT_FOUND and PARSE become 404 and 400 invalid_json", () => {
+    expect(toOpenAIError(new NotFoundError())).toMatchObject({ status: 404, body: { error: { type: "not_found_error" } } });
+    expect(toOpenAIError(new Error("x"), "NOT_FOUND").status).toBe(404);
+    expect(toOpenAIError(new ParseError())).toMatchObject({ status: 400, body: { error: { code: "invalid_json" } } });
   });
 
   test("validation paths become OpenAI params", () => {

@@ -1,0 +1,79 @@
+// Starts the real engine (runner processes, libllama) behind the real app, for end-to-end tests.
+import OpenAI from "openai";
+import { basename } from "node:path";
+import { LocalEngine, type ModelConfig } from "../../engine/localEngine.ts";
+import type { RunnerOptions } from "../../engine/protocol.ts";
+import { createApp } from "../../server.ts";
+
+export interface TestServer {
+  engine: LocalEngine;
+  app: ReturnType<typeof createApp>;
+  /** The base URL of a real listening socket (for disconnects and raw HTTP). */
+  url: string;
+  modelId: string;
+  openai: OpenAI;
+  logs: string[];
+  post(path: string, body: unknown, init?: RequestInit): Promise<Response>;
+  close(): void;
+}
+
+export async function startTestServer(
+  modelPath: string,
+  runner: Partial<RunnerOptions> = {},
+  extra: { queueSize?: number; chatTemplate?: string; maxBodyBytes?: number } = {},
+): Promise<TestServer> {
+  const modelId = basename(modelPath).replace(/\.gguf$/, "");
+  const config: ModelConfig = {
+    id: modelId,
+    aliases: [],
+    chatTemplate: extra.chatTemplate,
+    runner: {
+      modelPath,
+      contextSize: 2048,
+      parallel: 2,
+      batchSize: 512,
+      threads: 2,
+      threadsBatch: 2,
+      gpuLayers: 0,
+      flashAttention: -1,
+      verbose: false,
+      ...runner,
+    },
+  };
+  const logs: string[] = [];
+  const engine = new LocalEngine([config], { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line) });
+  await engine.start();
+  const app = createApp(engine, { maxBodyBytes: extra.maxBodyBytes });
+  app.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${app.server!.port}`;
+  return {
+    engine,
+    app,
+    url,
+    modelId,
+    logs,
+    openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 }),
+    post: (path, body, init) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        ...init,
+      }),
+    close() {
+      app.stop(true);
+      engine.stop();
+    },
+  };
+}
+
+/** Reads an SSE body into its data payloads (JSON parsed, "[DONE]" kept as a string). */
+export async function readSse(response: Response): Promise<unknown[]> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .map((frame) => frame.trim())
+    .filter((frame) => frame.startsWith("data: "))
+    .map((frame) => frame.slice(6))
+    .map((data) => (data === "[DONE]" ? data : JSON.parse(data)));
+}
