@@ -54,10 +54,11 @@ serve: setup
 	$(BUN) run server.ts --model "$(MODEL)" $(ARGS)
 
 test: setup
-	$(BUN) test
+	$(BUN) test --timeout 60000
 
+# Ours against llama-server on the same model and flags; BENCH_ARGS passes flags to bench/bench.ts.
 bench: setup
-	bash bench/run.sh
+	BUN=$(BUN) bash bench/run.sh
 
 clean:
 	rm -rf llama.cpp/build build dist .cache

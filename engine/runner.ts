@@ -3,13 +3,16 @@
 import { Context } from "../ffi/context.ts";
 import { captureNativeLog, drainNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
+import { LineChannel } from "./channel.ts";
 import type { FromRunner, JobUpdate, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 
 const decoder = new TextDecoder();
 
+let channel: LineChannel<ToRunner, FromRunner> | undefined;
+
 function send(message: FromRunner): void {
-  process.send!(message);
+  channel!.send(message);
 }
 
 function load(options: RunnerOptions): { model: Model; context: Context; scheduler: Scheduler } {
@@ -47,12 +50,23 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
 export async function runRunner(): Promise<void> {
   const inbox: ToRunner[] = [];
   let wake: (() => void) | undefined;
-  process.on("message", (message: ToRunner) => {
+  channel = new LineChannel<ToRunner, FromRunner>((message) => {
     inbox.push(message);
     wake?.();
   });
-  // The server owns this process: when it goes, so do we.
-  process.on("disconnect", () => process.exit(0));
+  const socketPath = process.env.BUNLLAMA_CHANNEL;
+  if (!socketPath) throw new Error("the runner is started by the server (BUNLLAMA_CHANNEL is not set)");
+  const link = channel;
+  await Bun.connect({
+    unix: socketPath,
+    socket: {
+      open: (socket) => link.attach(socket),
+      data: (_socket, data) => link.receive(data),
+      drain: () => link.drain(),
+      // The server owns this process: when it goes, so do we.
+      close: () => process.exit(0),
+    },
+  });
   const nextMessage = () => new Promise<void>((resolve) => (wake = resolve));
 
   while (inbox.length === 0) await nextMessage();
@@ -63,7 +77,9 @@ export async function runRunner(): Promise<void> {
     engine = load(first.options);
   } catch (error) {
     send({ type: "fatal", message: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
+    // Give the message time to leave before the process goes.
+    setTimeout(() => process.exit(1), 100);
+    return;
   }
   const { scheduler } = engine;
   const verbose = first.options.verbose;

@@ -1,7 +1,10 @@
 // Server-side supervisor of one runner process: sends jobs, routes updates, and restarts the
 // runner when it dies, failing only the requests that were in flight with a clear error.
-import type { Subprocess } from "bun";
-import { resolve } from "node:path";
+import type { Subprocess, UnixSocketListener } from "bun";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { LineChannel } from "./channel.ts";
 import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
 import type { EngineErrorInfo } from "./types.ts";
 
@@ -26,6 +29,8 @@ function runnerCommand(): string[] {
 export class RunnerClient {
   info: RunnerModelInfo | undefined;
   #process: Subprocess | undefined;
+  #channel: LineChannel<FromRunner, ToRunner> | undefined;
+  #listener: UnixSocketListener<unknown> | undefined;
   #listeners = new Map<number, JobListener>();
   #unsent: ToRunner[] = [];
   #nextId = 1;
@@ -48,20 +53,40 @@ export class RunnerClient {
   /** Starts the runner; resolves once the model is loaded, rejects if it cannot load. */
   start(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
+      const channel = new LineChannel<FromRunner, ToRunner>((message) => this.#onMessage(message, resolveReady, rejectReady));
+      const socketPath = join(tmpdir(), `bunllama-${process.pid}-${crypto.randomUUID().slice(0, 8)}.sock`);
+      this.#listener = Bun.listen({
+        unix: socketPath,
+        socket: {
+          open: (socket) => channel.attach(socket),
+          data: (_socket, data) => channel.receive(data),
+          drain: () => channel.drain(),
+        },
+      });
+      this.#channel = channel;
       const verbose = this.options.runner.verbose;
       const child = Bun.spawn(runnerCommand(), {
         // Quiet by default: a native crash's report is kept and summarised in one log line.
         stdio: ["ignore", "inherit", verbose ? "inherit" : "pipe"],
-        env: verbose ? process.env : { ...process.env, GGML_NO_BACKTRACE: "1" },
-        serialization: "advanced",
-        ipc: (message: FromRunner) => this.#onMessage(message, resolveReady, rejectReady),
-        onExit: (_proc, exitCode, signalCode) => this.#onExit(exitCode, signalCode, rejectReady),
+        env: { ...process.env, BUNLLAMA_CHANNEL: socketPath, ...(verbose ? {} : { GGML_NO_BACKTRACE: "1" }) },
+        onExit: (_proc, exitCode, signalCode) => {
+          this.#closeChannel(socketPath);
+          this.#onExit(exitCode, signalCode, rejectReady);
+        },
       });
       this.#process = child;
       this.#stderrTail = "";
       if (child.stderr instanceof ReadableStream) void this.#keepStderrTail(child.stderr);
-      child.send({ type: "load", options: this.options.runner } satisfies ToRunner);
+      channel.send({ type: "load", options: this.options.runner });
     });
+  }
+
+  #closeChannel(socketPath: string): void {
+    this.#channel?.close();
+    this.#listener?.stop(true);
+    this.#channel = undefined;
+    this.#listener = undefined;
+    rmSync(socketPath, { force: true });
   }
 
   /** Queues a job; the listener receives every update until "done" or "error". */
@@ -103,7 +128,7 @@ export class RunnerClient {
   }
 
   #send(message: ToRunner): void {
-    if (this.info && this.#process && !this.#process.killed) this.#process.send(message);
+    if (this.info && this.#channel) this.#channel.send(message);
     else this.#unsent.push(message);
   }
 
@@ -113,7 +138,7 @@ export class RunnerClient {
         this.info = message.info;
         this.#everReady = true;
         this.#readyAt = performance.now();
-        for (const unsent of this.#unsent.splice(0)) this.#process!.send(unsent);
+        for (const unsent of this.#unsent.splice(0)) this.#channel!.send(unsent);
         resolveReady(message.info);
         return;
       case "updates":

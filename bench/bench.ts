@@ -1,0 +1,469 @@
+// Compares our server with llama-server on one model, one server at a time, over plain fetch
+// against /v1/chat/completions (streaming). Prints a table of ratios (ours / llama-server).
+//
+//   bun bench/bench.ts --model PATH --llama-server PATH [--threads N] [--ctx-size N]
+//                      [--parallel N] [--max-tokens N] [--runs N] [--json FILE] [--only ours|llama]
+//
+// Exit codes: 0 when both servers ran and answered well-formed streams (whatever the ratios),
+// 1 when a server failed to start or a response was malformed, 2 on bad usage.
+import type { Subprocess } from "bun";
+import { closeSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+
+interface Options {
+  model: string;
+  llamaServer: string;
+  threads: number;
+  ctxSize: number;
+  parallel: number;
+  batchSize: number;
+  maxTokens: number;
+  runs: number;
+  ttftRuns: number;
+  concurrentRuns: number;
+  json?: string;
+  only?: "ours" | "llama";
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Partial<Options> = {
+    llamaServer: join(ROOT, "llama.cpp/build/bin/llama-server"),
+    threads: availableParallelism(),
+    ctxSize: 4096,
+    parallel: 4,
+    batchSize: 512,
+    maxTokens: 64,
+    runs: 3,
+    ttftRuns: 5,
+    concurrentRuns: 2,
+  };
+  const ints: Record<string, keyof Options> = {
+    "--threads": "threads",
+    "--ctx-size": "ctxSize",
+    "--parallel": "parallel",
+    "--batch-size": "batchSize",
+    "--max-tokens": "maxTokens",
+    "--runs": "runs",
+    "--ttft-runs": "ttftRuns",
+    "--concurrent-runs": "concurrentRuns",
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = argv[i + 1];
+    if (value === undefined) usage(`${arg} needs a value`);
+    i++;
+    if (arg in ints) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) usage(`${arg} expects a positive integer`);
+      (options as Record<string, unknown>)[ints[arg]!] = n;
+    } else if (arg === "--model") options.model = value;
+    else if (arg === "--llama-server") options.llamaServer = value;
+    else if (arg === "--json") options.json = value;
+    else if (arg === "--only" && (value === "ours" || value === "llama")) options.only = value;
+    else usage(`unknown argument ${arg}`);
+  }
+  if (!options.model) usage("--model is required");
+  return options as Options;
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  console.error(
+    "usage: bun bench/bench.ts --model PATH [--llama-server PATH] [--threads N] [--ctx-size N] [--parallel N] " +
+      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--json FILE] [--only ours|llama]",
+  );
+  process.exit(2);
+}
+
+class BenchError extends Error {}
+
+// ---------------------------------------------------------------- servers
+
+interface Server {
+  name: string;
+  url: string;
+  modelId: string;
+  proc: Subprocess;
+  logPath: string;
+}
+
+let current: Server | undefined;
+
+async function freePort(): Promise<number> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+async function startServer(name: string, cmd: string[], port: number, modelId: string, logDir: string): Promise<Server> {
+  const logPath = join(logDir, `${name}.log`);
+  // One descriptor for both streams, so their lines interleave instead of overwriting each other.
+  const fd = openSync(logPath, "w");
+  let proc: Subprocess;
+  try {
+    proc = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: fd, stderr: fd });
+  } finally {
+    closeSync(fd);
+  }
+  const server: Server = { name, url: `http://127.0.0.1:${port}`, modelId, proc, logPath };
+  current = server;
+  const started = performance.now();
+  const deadline = started + 180_000;
+  while (performance.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new BenchError(`${name} exited (${proc.signalCode ?? `code ${proc.exitCode}`}) before it was ready; log:\n${await tail(logPath)}`);
+    }
+    try {
+      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) {
+        console.error(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s (pid ${proc.pid}, log ${logPath})`);
+        return server;
+      }
+      await res.arrayBuffer();
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(250);
+  }
+  throw new BenchError(`${name} did not answer /health with 200 within 180 s; log:\n${await tail(logPath)}`);
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  const { proc } = server;
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill("SIGTERM");
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+    if (!exited) {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    }
+  }
+  if (current === server) current = undefined;
+}
+
+async function tail(path: string, lines = 30): Promise<string> {
+  try {
+    return (await Bun.file(path).text()).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    const proc = current?.proc;
+    if (proc && proc.exitCode === null) proc.kill("SIGKILL");
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------- one streamed request
+
+interface StreamResult {
+  /** ms from sending the request to the first chunk carrying content. */
+  ttftMs: number;
+  /** ms from the first content chunk to the last one. */
+  decodeMs: number;
+  /** ms from sending the request to the end of the stream. */
+  totalMs: number;
+  contentChunks: number;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: string;
+  text: string;
+}
+
+function requestBody(modelId: string, prompt: string, maxTokens: number) {
+  return {
+    model: modelId,
+    messages: [
+      { role: "system", content: "You are a helpful assistant." },
+      { role: "user", content: prompt },
+    ],
+    stream: true,
+    stream_options: { include_usage: true },
+    temperature: 0,
+    seed: 42,
+    max_tokens: maxTokens,
+    // llama-server reuses a slot's KV cache across requests by default; our server has no
+    // prompt cache yet, so compare like with like. Our server ignores the field.
+    cache_prompt: false,
+  };
+}
+
+async function streamChat(server: Server, prompt: string, maxTokens: number): Promise<StreamResult> {
+  const body = JSON.stringify(requestBody(server.modelId, prompt, maxTokens));
+  const sent = performance.now();
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (res.status !== 200 || !res.body) {
+    throw new BenchError(`${server.name}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  }
+  if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    throw new BenchError(`${server.name}: expected text/event-stream, got ${res.headers.get("content-type")}`);
+  }
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let firstAt = 0;
+  let lastAt = 0;
+  let chunks = 0;
+  let text = "";
+  let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  let finishReason = "";
+  let sawDone = false;
+
+  const handleData = (data: string, at: number) => {
+    if (data === "[DONE]") {
+      sawDone = true;
+      return;
+    }
+    let frame: any;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      throw new BenchError(`${server.name}: malformed SSE frame: ${data.slice(0, 200)}`);
+    }
+    if (frame.error) throw new BenchError(`${server.name}: error frame: ${JSON.stringify(frame.error)}`);
+    if (frame.object !== "chat.completion.chunk" || !Array.isArray(frame.choices)) {
+      throw new BenchError(`${server.name}: not a chat.completion.chunk: ${data.slice(0, 200)}`);
+    }
+    if (frame.usage) usage = frame.usage;
+    const choice = frame.choices[0];
+    if (!choice) return;
+    if (choice.finish_reason) finishReason = choice.finish_reason;
+    const content = choice.delta?.content;
+    if (typeof content === "string" && content.length > 0) {
+      if (chunks === 0) firstAt = at;
+      lastAt = at;
+      chunks++;
+      text += content;
+    }
+  };
+
+  for await (const bytes of res.body) {
+    const at = performance.now();
+    buffer += decoder.decode(bytes, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of event.split("\n")) {
+        if (line.startsWith("data:")) handleData(line.slice(5).trim(), at);
+      }
+    }
+  }
+  const done = performance.now();
+  if (buffer.trim().length > 0) throw new BenchError(`${server.name}: stream ended inside a frame: ${buffer.slice(0, 200)}`);
+  if (!sawDone) throw new BenchError(`${server.name}: stream ended without data: [DONE]`);
+  if (!usage || typeof usage.completion_tokens !== "number" || typeof usage.prompt_tokens !== "number") {
+    throw new BenchError(`${server.name}: no usage in the final chunk`);
+  }
+  if (chunks === 0) throw new BenchError(`${server.name}: no content chunks (finish_reason ${finishReason})`);
+  return {
+    ttftMs: firstAt - sent,
+    decodeMs: lastAt - firstAt,
+    totalMs: done - sent,
+    contentChunks: chunks,
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    finishReason,
+    text,
+  };
+}
+
+// ---------------------------------------------------------------- measurements
+
+interface Measurements {
+  singleTps: number[];
+  concurrentTps: number[];
+  ttftMs: number[];
+  promptTokens: number;
+  ttftPromptTokens: number;
+  completionTokens: number[];
+  sample: string;
+}
+
+// Each request's prompt differs (a request number up front) so that no prompt cache can help,
+// while keeping the same length in tokens for every request.
+const LONG_PROMPT = (n: number) =>
+  `Request ${String(n).padStart(3, "0")}. Write a long story about a lighthouse keeper who finds a message in a bottle. ` +
+  "Describe the sea, the weather and the keeper's daily routine in detail.";
+const SHORT_PROMPT = (n: number) => `Hi ${String(n).padStart(3, "0")}`;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+let requestNo = 0;
+
+async function measure(server: Server, options: Options): Promise<Measurements> {
+  const m: Measurements = {
+    singleTps: [],
+    concurrentTps: [],
+    ttftMs: [],
+    promptTokens: 0,
+    ttftPromptTokens: 0,
+    completionTokens: [],
+    sample: "",
+  };
+  const check = (r: StreamResult, what: string) => {
+    m.completionTokens.push(r.completionTokens);
+    if (r.completionTokens !== options.maxTokens) {
+      console.error(
+        `  WARNING ${server.name} ${what}: ${r.completionTokens} completion tokens instead of ${options.maxTokens} ` +
+          `(finish_reason ${r.finishReason}): the comparison is unfair`,
+      );
+    }
+  };
+  requestNo = 0;
+
+  // Warm-up: one full request (first decode allocates buffers, pages the weights in).
+  const warm = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
+  check(warm, "warm-up");
+  m.promptTokens = warm.promptTokens;
+  m.sample = warm.text.slice(0, 40);
+
+  // 1. One stream at a time: decode tokens/s between the first and last content chunk.
+  for (let i = 0; i < options.runs; i++) {
+    const r = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
+    check(r, "single stream");
+    if (r.contentChunks < 2 || r.decodeMs <= 0) throw new BenchError(`${server.name}: a single content chunk: cannot time decoding`);
+    // Tokens after the first one, over the time they took (chunks may merge partial UTF-8).
+    const tps = ((r.completionTokens - 1) * 1000) / r.decodeMs;
+    m.singleTps.push(tps);
+    console.error(`  single  #${i + 1}: ${tps.toFixed(2)} tok/s (ttft ${r.ttftMs.toFixed(0)} ms, ${r.completionTokens} tokens, ${r.contentChunks} chunks)`);
+  }
+
+  // 2. `parallel` streams at once: total completion tokens over wall time.
+  for (let i = 0; i < options.concurrentRuns; i++) {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: options.parallel }, () => streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens)),
+    );
+    const wall = performance.now() - started;
+    for (const r of results) check(r, "concurrent");
+    const tokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
+    const tps = (tokens * 1000) / wall;
+    m.concurrentTps.push(tps);
+    console.error(`  ${options.parallel}x      #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s)`);
+  }
+
+  // 3. Time to first token for a short prompt on an idle server.
+  for (let i = 0; i < options.ttftRuns; i++) {
+    const r = await streamChat(server, SHORT_PROMPT(requestNo++), 4);
+    m.ttftPromptTokens = r.promptTokens;
+    m.ttftMs.push(r.ttftMs);
+  }
+  console.error(`  ttft: ${m.ttftMs.map((t) => t.toFixed(0)).join(", ")} ms (${m.ttftPromptTokens} prompt tokens)`);
+  return m;
+}
+
+// ---------------------------------------------------------------- main
+
+async function runOne(
+  name: "llama-server" | "ours",
+  options: Options,
+  logDir: string,
+): Promise<Measurements> {
+  const port = await freePort();
+  const modelId = basename(options.model).replace(/\.gguf$/i, "");
+  const common = [
+    "--port", String(port),
+    "--host", "127.0.0.1",
+    "-np", String(options.parallel),
+    "-c", String(options.ctxSize),
+    "-b", String(options.batchSize),
+    "-t", String(options.threads),
+    "-tb", String(options.threads),
+  ];
+  const cmd =
+    name === "llama-server"
+      ? [
+          options.llamaServer, "-m", options.model, "--alias", modelId, ...common,
+          // No host-memory prompt cache (ours has none); the per-slot cache is off per request.
+          "--cache-ram", "0",
+          "--no-webui",
+        ]
+      : [process.execPath, "run", join(ROOT, "server.ts"), "--model", options.model, ...common];
+  console.error(`\n== ${name}: ${cmd.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}`);
+  let server: Server | undefined;
+  try {
+    server = await startServer(name, cmd, port, modelId, logDir);
+    return await measure(server, options);
+  } finally {
+    await stopServer(server ?? current);
+  }
+}
+
+function fmt(x: number | undefined, digits: number): string {
+  return x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(digits);
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (!(await Bun.file(options.model).exists())) throw new BenchError(`model not found: ${options.model}`);
+  if (options.only !== "ours" && !(await Bun.file(options.llamaServer).exists())) {
+    throw new BenchError(`llama-server not found at ${options.llamaServer} (build it: TARGETS=llama-server bash llama.cpp/build.sh)`);
+  }
+  const logDir = mkdtempSync(join(tmpdir(), "bunllama-bench-"));
+  console.error(
+    `model ${options.model}\nthreads ${options.threads}, ctx-size ${options.ctxSize}, parallel ${options.parallel}, ` +
+      `max_tokens ${options.maxTokens}, runs ${options.runs}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+  );
+  const results: Partial<Record<"llama-server" | "ours", Measurements>> = {};
+  // One server at a time, never both at once.
+  if (options.only !== "ours") results["llama-server"] = await runOne("llama-server", options, logDir);
+  if (options.only !== "llama") results.ours = await runOne("ours", options, logDir);
+
+  const ref = results["llama-server"];
+  const ours = results.ours;
+  const mean = (xs: number[] | undefined) => (xs && xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+  const rows: { metric: string; ref?: number; ours?: number; digits: number; target: string; lowerIsBetter?: boolean }[] = [
+    { metric: "single-stream decode (tok/s)", ref: median(ref?.singleTps ?? [NaN]), ours: median(ours?.singleTps ?? [NaN]), digits: 2, target: ">= 0.95" },
+    { metric: `${options.parallel} concurrent streams, total (tok/s)`, ref: mean(ref?.concurrentTps), ours: mean(ours?.concurrentTps), digits: 2, target: ">= 0.95" },
+    { metric: "TTFT, short prompt (ms, median)", ref: median(ref?.ttftMs ?? [NaN]), ours: median(ours?.ttftMs ?? [NaN]), digits: 0, target: "<= 1.05", lowerIsBetter: true },
+  ];
+  const header = ["metric", "llama-server", "ours", "ratio", "target"];
+  const table = rows.map((r) => {
+    const ratio = r.ref && r.ours ? r.ours / r.ref : undefined;
+    const ok = ratio === undefined ? "" : (r.lowerIsBetter ? ratio <= 1.05 : ratio >= 0.95) ? " ok" : " MISS";
+    return [r.metric, fmt(r.ref, r.digits), fmt(r.ours, r.digits), fmt(ratio, 3), r.target + ok];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log("");
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const row of table) console.log(line(row));
+  console.log("");
+  console.log(
+    `prompt tokens: long ${ref?.promptTokens ?? "-"} (llama-server) / ${ours?.promptTokens ?? "-"} (ours), ` +
+      `short ${ref?.ttftPromptTokens ?? "-"} / ${ours?.ttftPromptTokens ?? "-"}; ` +
+      `sample output: ${JSON.stringify(ref?.sample ?? "")} / ${JSON.stringify(ours?.sample ?? "")}`,
+  );
+  const unfair = [ref, ours].some((m) => m?.completionTokens.some((n) => n !== options.maxTokens));
+  if (unfair) console.log(`WARNING: some requests stopped before max_tokens (${options.maxTokens}): see above`);
+  if (ref && ours && ref.promptTokens !== ours.promptTokens) {
+    console.log("WARNING: the two servers tokenized the same messages to different prompt lengths (chat template differs)");
+  }
+  if (options.json) writeFileSync(options.json, JSON.stringify({ options, results, rows }, null, 2));
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  await stopServer(current);
+  console.error(`bench failed: ${error instanceof BenchError ? error.message : (error as Error).stack ?? error}`);
+  process.exitCode = 1;
+}
