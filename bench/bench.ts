@@ -392,6 +392,8 @@ async function runOne(
           options.llamaServer, "-m", options.model, "--alias", modelId, ...common,
           // No host-memory prompt cache (ours has none); the per-slot cache is off per request.
           "--cache-ram", "0",
+          // Explicit -np already means one KV buffer per slot; say so, as ours does.
+          "--no-kv-unified",
           "--no-webui",
         ]
       : [process.execPath, "run", join(ROOT, "server.ts"), "--model", options.model, ...common];

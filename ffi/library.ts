@@ -49,6 +49,8 @@ let loaded: ReturnType<typeof open> | undefined;
 export function lib() {
   if (!loaded) {
     loaded = open(libraryDir());
+    // Quiet by default: warnings and errors are kept in the shim's ring for error messages.
+    loaded.shim_log_capture(3);
     loaded.llama_backend_init();
   }
   return loaded;
