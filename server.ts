@@ -1,7 +1,7 @@
 // Entry point: flags, subcommands (serve, runner) and the route table.
-import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { basename } from "node:path";
+import { docsPlugin } from "./api/docs/plugin.ts";
 import { openAIErrorResponse } from "./api/openai/errors.ts";
 import { openaiRoutes } from "./api/openai/routes.ts";
 import { ApiError } from "./api/errors.ts";
@@ -19,16 +19,7 @@ export interface AppOptions {
 /** The route table. Protocol plugins shape their own errors; the rest answer in OpenAI's shape. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
   return new Elysia()
-    .use(
-      openapi({
-        path: "/openapi",
-        provider: "swagger-ui",
-        documentation: {
-          info: { title: "bunllama", version: VERSION, description: "OpenAI-compatible inference over llama.cpp" },
-          tags: [{ name: "OpenAI", description: "OpenAI Chat Completions and models" }, { name: "Server" }],
-        },
-      }),
-    )
+    .use(docsPlugin(VERSION))
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") return openAIErrorResponse(new ApiError(404, "not_found", "no such route"), code);
       return openAIErrorResponse(error, code);

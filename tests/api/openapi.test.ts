@@ -25,11 +25,17 @@ test("the document is OpenAPI 3 and describes the chat completions request", asy
   expect(doc.paths["/health"].get).toBeDefined();
 });
 
-test("Swagger UI is served", async () => {
+test("Swagger UI is served with its assets from this server, not a CDN", async () => {
   const response = await fetch(`${server.url}/openapi`);
   expect(response.status).toBe(200);
   const html = await response.text();
-  expect(html.toLowerCase()).toContain("swagger");
+  expect(html).toContain("/openapi/assets/swagger-ui-bundle.js");
+  expect(html).not.toContain("unpkg.com");
+  const bundle = await fetch(`${server.url}/openapi/assets/swagger-ui-bundle.js`);
+  expect(bundle.status).toBe(200);
+  expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  const css = await fetch(`${server.url}/openapi/assets/swagger-ui.css`);
+  expect(css.status).toBe(200);
 });
 
 test("GET /v1/models lists the served model; /health is ok once loaded", async () => {

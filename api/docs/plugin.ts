@@ -1,0 +1,28 @@
+// The OpenAPI document (generated from the TypeBox schemas) and Swagger UI, served with
+// bundled assets so the docs work without internet access.
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import swaggerBundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import swaggerCssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+
+const ASSETS = "/openapi/assets";
+
+export function docsPlugin(version: string) {
+  return new Elysia({ name: "docs" })
+    .get(`${ASSETS}/swagger-ui-bundle.js`, () => new Response(Bun.file(swaggerBundlePath)), { detail: { hide: true } })
+    .get(`${ASSETS}/swagger-ui.css`, () => new Response(Bun.file(swaggerCssPath)), { detail: { hide: true } })
+    .use(
+      openapi({
+        path: "/openapi",
+        provider: "swagger-ui",
+        swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: false },
+        documentation: {
+          info: { title: "bunllama", version, description: "OpenAI-compatible LLM inference over llama.cpp" },
+          tags: [
+            { name: "OpenAI", description: "OpenAI Chat Completions and models" },
+            { name: "Server", description: "Health and documentation" },
+          ],
+        },
+      }),
+    );
+}
