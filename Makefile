@@ -57,6 +57,11 @@ test: setup
 	$(BUN) test --timeout 60000
 
 # Ours against llama-server on the same model and flags; BENCH_ARGS passes flags to bench/bench.ts.
+# A standalone executable with the native libraries embedded (still needs glibc, libstdc++, libgomp).
+binary: setup
+	mkdir -p dist
+	$(BUN) build --compile cli/compiled.ts --outfile dist/bunllama
+
 bench: setup
 	BUN=$(BUN) bash bench/run.sh
 

@@ -98,8 +98,11 @@ async function serve(argv: string[]): Promise<void> {
   console.error(`listening on http://${flags.host}:${app.server!.port} (model ${engine.listModels()[0]!.id})`);
 }
 
-if (import.meta.main) {
-  const [command, ...rest] = process.argv.slice(2);
+/** Subcommands: `runner` (started by the server itself), `serve` (the default). */
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
   if (command === "runner") await runRunner();
-  else await serve(command === "serve" ? rest : process.argv.slice(2));
+  else await serve(command === "serve" ? rest : argv);
 }
+
+if (import.meta.main) await main(process.argv.slice(2));

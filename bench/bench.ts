@@ -2,12 +2,16 @@
 // against /v1/chat/completions (streaming). Prints a table of ratios (ours / llama-server).
 //
 //   bun bench/bench.ts --model PATH --llama-server PATH [--threads N] [--ctx-size N]
-//                      [--parallel N] [--max-tokens N] [--runs N] [--json FILE] [--only ours|llama]
+//                      [--parallel N] [--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N]
+//                      [--rounds N] [--json FILE] [--only ours|llama]
+//
+// Each round starts llama-server, measures it, stops it, then does the same for our server;
+// medians are taken over all rounds.
 //
 // Exit codes: 0 when both servers ran and answered well-formed streams (whatever the ratios),
 // 1 when a server failed to start or a response was malformed, 2 on bad usage.
 import type { Subprocess } from "bun";
-import { closeSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -24,6 +28,7 @@ interface Options {
   runs: number;
   ttftRuns: number;
   concurrentRuns: number;
+  rounds: number;
   json?: string;
   only?: "ours" | "llama";
 }
@@ -39,6 +44,7 @@ function parseArgs(argv: string[]): Options {
     runs: 3,
     ttftRuns: 5,
     concurrentRuns: 2,
+    rounds: 2,
   };
   const ints: Record<string, keyof Options> = {
     "--threads": "threads",
@@ -49,6 +55,7 @@ function parseArgs(argv: string[]): Options {
     "--runs": "runs",
     "--ttft-runs": "ttftRuns",
     "--concurrent-runs": "concurrentRuns",
+    "--rounds": "rounds",
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -73,7 +80,7 @@ function usage(message: string): never {
   console.error(`bench: ${message}`);
   console.error(
     "usage: bun bench/bench.ts --model PATH [--llama-server PATH] [--threads N] [--ctx-size N] [--parallel N] " +
-      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--json FILE] [--only ours|llama]",
+      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] [--json FILE] [--only ours|llama]",
   );
   process.exit(2);
 }
@@ -172,6 +179,8 @@ interface StreamResult {
   /** ms from sending the request to the end of the stream. */
   totalMs: number;
   contentChunks: number;
+  /** Longest pause between two content chunks, ms: a stall shows here. */
+  maxGapMs: number;
   promptTokens: number;
   completionTokens: number;
   finishReason: string;
@@ -216,6 +225,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   let firstAt = 0;
   let lastAt = 0;
   let chunks = 0;
+  let maxGap = 0;
   let text = "";
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
   let finishReason = "";
@@ -243,6 +253,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
     const content = choice.delta?.content;
     if (typeof content === "string" && content.length > 0) {
       if (chunks === 0) firstAt = at;
+      else maxGap = Math.max(maxGap, at - lastAt);
       lastAt = at;
       chunks++;
       text += content;
@@ -272,10 +283,59 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
     decodeMs: lastAt - firstAt,
     totalMs: done - sent,
     contentChunks: chunks,
+    maxGapMs: maxGap,
     promptTokens: usage.prompt_tokens,
     completionTokens: usage.completion_tokens,
     finishReason,
     text,
+  };
+}
+
+// ---------------------------------------------------------------- CPU accounting
+
+// The machine is shared: to tell a slow server from a busy machine, each measurement reports
+// the CPU (in cores) that processes other than the server's tree and this script used.
+const TICKS_PER_SECOND = 100;
+
+function machineBusyTicks(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+}
+
+function treeTicks(roots: number[]): number {
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(entry), Number(f[1]));
+      ticks.set(Number(entry), Number(f[11]) + Number(f[12]));
+    } catch {
+      // gone
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parent.get(p), hops++) if (roots.includes(p)) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const [pid, t] of ticks) if (inTree(pid)) sum += t;
+  return sum;
+}
+
+/** Starts a CPU window; the returned function gives other processes' load, in cores. */
+function cpuWindow(serverPid: number): () => number {
+  const roots = [serverPid, process.pid];
+  const m0 = machineBusyTicks();
+  const t0 = treeTicks(roots);
+  const start = performance.now();
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const other = machineBusyTicks() - m0 - (treeTicks(roots) - t0);
+    return Math.max(0, other / TICKS_PER_SECOND / seconds);
   };
 }
 
@@ -285,11 +345,26 @@ interface Measurements {
   singleTps: number[];
   concurrentTps: number[];
   ttftMs: number[];
+  /** Other processes' CPU load during each measurement, cores. */
+  otherLoad: number[];
   promptTokens: number;
   ttftPromptTokens: number;
   completionTokens: number[];
+  maxGapMs: number;
   sample: string;
 }
+
+const emptyMeasurements = (): Measurements => ({
+  singleTps: [],
+  concurrentTps: [],
+  ttftMs: [],
+  otherLoad: [],
+  promptTokens: 0,
+  ttftPromptTokens: 0,
+  completionTokens: [],
+  maxGapMs: 0,
+  sample: "",
+});
 
 // Each request's prompt differs (a request number up front) so that no prompt cache can help,
 // while keeping the same length in tokens for every request.
@@ -299,6 +374,7 @@ const LONG_PROMPT = (n: number) =>
 const SHORT_PROMPT = (n: number) => `Hi ${String(n).padStart(3, "0")}`;
 
 const median = (xs: number[]) => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -306,18 +382,10 @@ const median = (xs: number[]) => {
 
 let requestNo = 0;
 
-async function measure(server: Server, options: Options): Promise<Measurements> {
-  const m: Measurements = {
-    singleTps: [],
-    concurrentTps: [],
-    ttftMs: [],
-    promptTokens: 0,
-    ttftPromptTokens: 0,
-    completionTokens: [],
-    sample: "",
-  };
+async function measure(server: Server, options: Options, m: Measurements): Promise<void> {
   const check = (r: StreamResult, what: string) => {
     m.completionTokens.push(r.completionTokens);
+    m.maxGapMs = Math.max(m.maxGapMs, r.maxGapMs);
     if (r.completionTokens !== options.maxTokens) {
       console.error(
         `  WARNING ${server.name} ${what}: ${r.completionTokens} completion tokens instead of ${options.maxTokens} ` +
@@ -325,7 +393,11 @@ async function measure(server: Server, options: Options): Promise<Measurements> 
       );
     }
   };
-  requestNo = 0;
+  const pid = server.proc.pid;
+  const other = (load: number) => {
+    m.otherLoad.push(load);
+    return `other load ${load.toFixed(2)} cores${load > 0.25 ? " (busy machine!)" : ""}`;
+  };
 
   // Warm-up: one full request (first decode allocates buffers, pages the weights in).
   const warm = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
@@ -335,17 +407,22 @@ async function measure(server: Server, options: Options): Promise<Measurements> 
 
   // 1. One stream at a time: decode tokens/s between the first and last content chunk.
   for (let i = 0; i < options.runs; i++) {
+    const window = cpuWindow(pid);
     const r = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
     check(r, "single stream");
     if (r.contentChunks < 2 || r.decodeMs <= 0) throw new BenchError(`${server.name}: a single content chunk: cannot time decoding`);
     // Tokens after the first one, over the time they took (chunks may merge partial UTF-8).
     const tps = ((r.completionTokens - 1) * 1000) / r.decodeMs;
     m.singleTps.push(tps);
-    console.error(`  single  #${i + 1}: ${tps.toFixed(2)} tok/s (ttft ${r.ttftMs.toFixed(0)} ms, ${r.completionTokens} tokens, ${r.contentChunks} chunks)`);
+    console.error(
+      `  single #${i + 1}: ${tps.toFixed(2)} tok/s (ttft ${r.ttftMs.toFixed(0)} ms, ${r.completionTokens} tokens, ` +
+        `${r.contentChunks} chunks, max gap ${r.maxGapMs.toFixed(0)} ms; ${other(window())})`,
+    );
   }
 
   // 2. `parallel` streams at once: total completion tokens over wall time.
   for (let i = 0; i < options.concurrentRuns; i++) {
+    const window = cpuWindow(pid);
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: options.parallel }, () => streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens)),
@@ -355,26 +432,30 @@ async function measure(server: Server, options: Options): Promise<Measurements> 
     const tokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
     const tps = (tokens * 1000) / wall;
     m.concurrentTps.push(tps);
-    console.error(`  ${options.parallel}x      #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s)`);
+    const gap = Math.max(...results.map((r) => r.maxGapMs));
+    console.error(
+      `  ${options.parallel}x #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s, ` +
+        `max gap ${gap.toFixed(0)} ms; ${other(window())})`,
+    );
   }
 
   // 3. Time to first token for a short prompt on an idle server.
+  const window = cpuWindow(pid);
+  const ttfts: number[] = [];
   for (let i = 0; i < options.ttftRuns; i++) {
     const r = await streamChat(server, SHORT_PROMPT(requestNo++), 4);
     m.ttftPromptTokens = r.promptTokens;
-    m.ttftMs.push(r.ttftMs);
+    ttfts.push(r.ttftMs);
   }
-  console.error(`  ttft: ${m.ttftMs.map((t) => t.toFixed(0)).join(", ")} ms (${m.ttftPromptTokens} prompt tokens)`);
-  return m;
+  m.ttftMs.push(...ttfts);
+  console.error(`  ttft: ${ttfts.map((t) => t.toFixed(0)).join(", ")} ms (${m.ttftPromptTokens} prompt tokens; ${other(window())})`);
 }
 
 // ---------------------------------------------------------------- main
 
-async function runOne(
-  name: "llama-server" | "ours",
-  options: Options,
-  logDir: string,
-): Promise<Measurements> {
+type ServerName = "llama-server" | "ours";
+
+async function runOne(name: ServerName, options: Options, logDir: string, m: Measurements): Promise<void> {
   const port = await freePort();
   const modelId = basename(options.model).replace(/\.gguf$/i, "");
   const common = [
@@ -401,7 +482,7 @@ async function runOne(
   let server: Server | undefined;
   try {
     server = await startServer(name, cmd, port, modelId, logDir);
-    return await measure(server, options);
+    await measure(server, options, m);
   } finally {
     await stopServer(server ?? current);
   }
@@ -420,20 +501,26 @@ async function main(): Promise<number> {
   const logDir = mkdtempSync(join(tmpdir(), "bunllama-bench-"));
   console.error(
     `model ${options.model}\nthreads ${options.threads}, ctx-size ${options.ctxSize}, parallel ${options.parallel}, ` +
-      `max_tokens ${options.maxTokens}, runs ${options.runs}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+      `max_tokens ${options.maxTokens}, rounds ${options.rounds} x (${options.runs} single, ${options.concurrentRuns} concurrent, ` +
+      `${options.ttftRuns} ttft), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
   );
-  const results: Partial<Record<"llama-server" | "ours", Measurements>> = {};
-  // One server at a time, never both at once.
-  if (options.only !== "ours") results["llama-server"] = await runOne("llama-server", options, logDir);
-  if (options.only !== "llama") results.ours = await runOne("ours", options, logDir);
+  const names: ServerName[] = options.only === "ours" ? ["ours"] : options.only === "llama" ? ["llama-server"] : ["llama-server", "ours"];
+  const results: Partial<Record<ServerName, Measurements>> = {};
+  // One server at a time, never both at once; alternating rounds spread slow spells of a shared
+  // machine over both servers.
+  for (let round = 0; round < options.rounds; round++) {
+    for (const name of names) {
+      requestNo = 0;
+      await runOne(name, options, logDir, (results[name] ??= emptyMeasurements()));
+    }
+  }
 
   const ref = results["llama-server"];
   const ours = results.ours;
-  const mean = (xs: number[] | undefined) => (xs && xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
   const rows: { metric: string; ref?: number; ours?: number; digits: number; target: string; lowerIsBetter?: boolean }[] = [
-    { metric: "single-stream decode (tok/s)", ref: median(ref?.singleTps ?? [NaN]), ours: median(ours?.singleTps ?? [NaN]), digits: 2, target: ">= 0.95" },
-    { metric: `${options.parallel} concurrent streams, total (tok/s)`, ref: mean(ref?.concurrentTps), ours: mean(ours?.concurrentTps), digits: 2, target: ">= 0.95" },
-    { metric: "TTFT, short prompt (ms, median)", ref: median(ref?.ttftMs ?? [NaN]), ours: median(ours?.ttftMs ?? [NaN]), digits: 0, target: "<= 1.05", lowerIsBetter: true },
+    { metric: "single-stream decode (tok/s, median)", ref: median(ref?.singleTps ?? []), ours: median(ours?.singleTps ?? []), digits: 2, target: ">= 0.95" },
+    { metric: `${options.parallel} concurrent streams, total (tok/s, median)`, ref: median(ref?.concurrentTps ?? []), ours: median(ours?.concurrentTps ?? []), digits: 2, target: ">= 0.95" },
+    { metric: "TTFT, short prompt (ms, median)", ref: median(ref?.ttftMs ?? []), ours: median(ours?.ttftMs ?? []), digits: 0, target: "<= 1.05", lowerIsBetter: true },
   ];
   const header = ["metric", "llama-server", "ours", "ratio", "target"];
   const table = rows.map((r) => {
@@ -451,8 +538,10 @@ async function main(): Promise<number> {
   console.log(
     `prompt tokens: long ${ref?.promptTokens ?? "-"} (llama-server) / ${ours?.promptTokens ?? "-"} (ours), ` +
       `short ${ref?.ttftPromptTokens ?? "-"} / ${ours?.ttftPromptTokens ?? "-"}; ` +
-      `sample output: ${JSON.stringify(ref?.sample ?? "")} / ${JSON.stringify(ours?.sample ?? "")}`,
+      `longest pause between chunks: ${fmt(ref?.maxGapMs, 0)} / ${fmt(ours?.maxGapMs, 0)} ms; ` +
+      `other processes' load, max: ${fmt(ref && Math.max(...ref.otherLoad), 2)} / ${fmt(ours && Math.max(...ours.otherLoad), 2)} cores`,
   );
+  console.log(`sample output: ${JSON.stringify(ref?.sample ?? "")} / ${JSON.stringify(ours?.sample ?? "")}`);
   const unfair = [ref, ours].some((m) => m?.completionTokens.some((n) => n !== options.maxTokens));
   if (unfair) console.log(`WARNING: some requests stopped before max_tokens (${options.maxTokens}): see above`);
   if (ref && ours && ref.promptTokens !== ours.promptTokens) {

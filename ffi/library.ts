@@ -18,14 +18,27 @@ const symbols = {
   ...logSymbols,
 };
 
+let embedded: string[] | undefined;
+
+/**
+ * The compiled binary carries the native libraries itself (see cli/compiled.ts): dependencies
+ * first, the shim last. Loading each by path lets the shim's NEEDED entries resolve by soname.
+ */
+export function useEmbeddedLibraries(pathsInDependencyOrder: string[]): void {
+  embedded = pathsInDependencyOrder;
+}
+
 /** Where libshim.so and libllama live: LLAMA_LIB_DIR, else the project's own build. */
 export function libraryDir(): string {
   return process.env.LLAMA_LIB_DIR ?? resolve(import.meta.dir, "..", "llama.cpp", "build", "bin");
 }
 
 function open(dir: string) {
-  const path = join(dir, "libshim.so");
-  if (!existsSync(path)) {
+  let path = join(dir, "libshim.so");
+  if (embedded) {
+    for (const dependency of embedded.slice(0, -1)) dlopen(dependency, {});
+    path = embedded.at(-1)!;
+  } else if (!existsSync(path)) {
     throw new Error(`libshim.so not found in ${dir}: run \`make setup\` (or set LLAMA_LIB_DIR)`);
   }
   try {
@@ -48,7 +61,7 @@ let loaded: ReturnType<typeof open> | undefined;
 /** The raw symbols; libllama's backend is initialised on first use. */
 export function lib() {
   if (!loaded) {
-    loaded = open(libraryDir());
+    loaded = open(embedded ? "" : libraryDir());
     // Quiet by default: warnings and errors are kept in the shim's ring for error messages.
     loaded.shim_log_capture(3);
     loaded.llama_backend_init();
