@@ -1,0 +1,55 @@
+// String formats as GBNF for the content between the quotes. Correct in shape, approximate
+// in detail (e.g. 29 February is always allowed), and never needing JSON escapes.
+import type { GrammarBuilder } from "./gbnf.ts";
+
+const HOUR = '([01] [0-9] | "2" [0-3])';
+const MINUTE = "[0-5] [0-9]";
+const DAY = '("0" [1-9] | [12] [0-9])';
+// Days per month: 31 for 01 03 05 07 08 10 12, 30 for 04 06 09 11, 29 for 02.
+const MONTH_DAY =
+  `(("0" [13578] | "1" [02]) "-" (${DAY} | "3" [01]) | ("0" [469] | "11") "-" (${DAY} | "30") | "02-" ${DAY})`;
+const LABEL = '[a-zA-Z0-9] ("-"* [a-zA-Z0-9])*'; // hostname label: no leading or trailing hyphen
+const ATEXT = "[a-zA-Z0-9!#$%&'*+/=?\\x5E_`{|}~\\-]";
+const DURATION_NUMBER = "[0-9]{1,10}";
+
+type Rule = { body: string; uses?: string[] };
+
+const FORMATS: Record<string, Rule> = {
+  date: { body: `[0-9]{4} "-" ${MONTH_DAY}` },
+  time: { body: `${HOUR} ":" ${MINUTE} ":" ${MINUTE} ("." [0-9]{1,9})? ("Z" | [+-] ${HOUR} ":" ${MINUTE})` },
+  "date-time": { body: 'date "T" time', uses: ["date", "time"] },
+  uuid: { body: '[0-9a-f]{8} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{12}' },
+  hostname: { body: `${LABEL} ("." ${LABEL})*` },
+  email: { body: `${ATEXT}+ ("." ${ATEXT}+)* "@" ${LABEL} ("." ${LABEL})+` },
+  ipv4: { body: 'ipv4-octet "." ipv4-octet "." ipv4-octet "." ipv4-octet', uses: ["ipv4-octet"] },
+  "ipv4-octet": { body: '"25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9]' },
+  duration: {
+    body: `"P" (duration-date ("T" duration-time)? | "T" duration-time | ${DURATION_NUMBER} "W")`,
+    uses: ["duration-date", "duration-time"],
+  },
+  "duration-date": {
+    body: `N "Y" (N "M")? (N "D")? | N "M" (N "D")? | N "D"`.replaceAll("N", DURATION_NUMBER),
+  },
+  "duration-time": {
+    body: `N "H" (N "M")? (N "S")? | N "M" (N "S")? | N "S"`.replaceAll("N", DURATION_NUMBER),
+  },
+};
+
+export const SUPPORTED_FORMATS = ["date", "time", "date-time", "duration", "uuid", "email", "hostname", "ipv4"] as const;
+
+/** Rule names the formats define; reserved so that no other rule takes them. */
+export const FORMAT_RULE_NAMES = Object.keys(FORMATS);
+
+/** The rule for `format`'s string content, or undefined for a format we do not know. */
+export function formatRule(builder: GrammarBuilder, format: string): string | undefined {
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) return undefined;
+  define(builder, format);
+  return format;
+}
+
+function define(builder: GrammarBuilder, name: string): void {
+  if (builder.isDefined(name)) return;
+  const rule = FORMATS[name]!;
+  builder.define(name, rule.body);
+  for (const used of rule.uses ?? []) define(builder, used);
+}

@@ -1,0 +1,309 @@
+// The schema walker: turns each (sub)schema into a GBNF expression. The grammar it builds
+// may be narrower than the schema (declared key order, bounded whitespace and digits,
+// canonical escapes) but never wider; what it cannot honour it refuses.
+import { type ArrayShape, arrayGrammar } from "./arrays.ts";
+import { UnsupportedSchemaError } from "./errors.ts";
+import { formatRule, FORMAT_RULE_NAMES } from "./formats.ts";
+import { alt, GrammarBuilder, literal, seq } from "./gbnf.ts";
+import { IGNORED, impliedTypes, isPlainObject, refuseAlways, refuseForType, type SchemaObject } from "./keywords.ts";
+import { deepEqual, mergeSchemas } from "./merge.ts";
+import { integerRange, type NumberBound, numberRange } from "./numbers.ts";
+import { type Additional, keyExcluding, type Member, objectGrammar } from "./objects.ts";
+import { PRIMITIVE_NAMES, primitive } from "./primitives.ts";
+import { localPointer, refHint, resolvePointer } from "./refs.ts";
+import { patternToGrammar } from "./regex.ts";
+
+export interface ConvertOptions {
+  /** OpenAI strict mode: an object without "additionalProperties" allows no other keys. */
+  strict?: boolean;
+}
+
+const TYPES = ["null", "boolean", "object", "array", "number", "integer", "string"];
+
+/** Pointers of the references being expanded since the last token the grammar consumed:
+ *  meeting one again would be left recursion, which llama.cpp rejects. */
+type Head = ReadonlySet<string>;
+const NO_HEAD: Head = new Set();
+
+export class SchemaConverter {
+  readonly #b = new GrammarBuilder(["root", ...PRIMITIVE_NAMES, ...FORMAT_RULE_NAMES, "key-rest"]);
+  readonly #refs = new Map<string, string>();
+
+  constructor(readonly root: unknown, readonly options: ConvertOptions = {}) {}
+
+  convert(): string {
+    this.#b.define("root", this.visit(this.root, "#", "root", NO_HEAD));
+    return this.#b.toString();
+  }
+
+  visit(schema: unknown, path: string, hint: string, head: Head): string {
+    if (schema === true) return primitive(this.#b, "value");
+    if (schema === false) throw new UnsupportedSchemaError("false", path, "the schema `false` matches nothing");
+    if (!isPlainObject(schema)) throw new UnsupportedSchemaError("schema", path, "a schema must be an object or a boolean");
+    refuseAlways(schema, path);
+    const keys = Object.keys(schema).filter((k) => !IGNORED.has(k));
+    if (typeof schema.$ref === "string" && keys.length === 1) return this.#ref(schema.$ref, path, head);
+    if ("$ref" in schema || "allOf" in schema) return this.#allOf(schema, path, hint, head);
+    if ("anyOf" in schema || "oneOf" in schema) return this.#anyOf(schema, path, hint, head);
+    return this.#plain(schema, path, hint);
+  }
+
+  #ref(ref: string, path: string, head: Head): string {
+    const pointer = localPointer(ref, this.root, path);
+    if (head.has(pointer)) throw new UnsupportedSchemaError("$ref", path, `"${ref}" refers to itself before any token (left recursion)`);
+    const known = this.#refs.get(pointer);
+    if (known) return known;
+    const name = this.#b.reserve(refHint(pointer));
+    this.#refs.set(pointer, name);
+    const target = resolvePointer(this.root, pointer, path);
+    this.#b.define(name, this.visit(target, pointer, name, new Set([...head, pointer])));
+    return name;
+  }
+
+  /** "$ref" with siblings and "allOf": flatten to plain parts and merge them. */
+  #allOf(schema: SchemaObject, path: string, hint: string, head: Head): string {
+    const seen = new Set(head);
+    const parts: SchemaObject[] = [];
+    const flatten = (s: unknown, at: string): void => {
+      if (s === true) return;
+      if (!isPlainObject(s)) return void this.visit(s, at, hint, head); // throws
+      refuseAlways(s, at);
+      const { $ref, allOf, ...rest } = s;
+      if ($ref !== undefined) {
+        if (typeof $ref !== "string") throw new UnsupportedSchemaError("$ref", at, "must be a string");
+        const pointer = localPointer($ref, this.root, at);
+        if (seen.has(pointer)) throw new UnsupportedSchemaError("$ref", at, `"${$ref}" refers to itself before any token (left recursion)`);
+        seen.add(pointer);
+        flatten(resolvePointer(this.root, pointer, at), pointer);
+      }
+      if (allOf !== undefined) {
+        if (!Array.isArray(allOf)) throw new UnsupportedSchemaError("allOf", at, "must be an array");
+        allOf.forEach((part, i) => flatten(part, `${at}/allOf/${i}`));
+      }
+      parts.push(rest);
+    };
+    flatten(schema, path);
+    return this.visit(mergeSchemas(parts, path), path, hint, seen);
+  }
+
+  /** anyOf/oneOf as alternatives (oneOf's "exactly one" is not enforced: branches should be
+   *  disjoint); sibling keywords are merged into every branch. */
+  #anyOf(schema: SchemaObject, path: string, hint: string, head: Head): string {
+    const { anyOf, oneOf, ...siblings } = schema;
+    if (anyOf !== undefined && oneOf !== undefined) return this.visit({ allOf: [{ anyOf }, { oneOf }], ...siblings }, path, hint, head);
+    const keyword = anyOf !== undefined ? "anyOf" : "oneOf";
+    const branches = anyOf ?? oneOf;
+    if (!Array.isArray(branches) || branches.length === 0) throw new UnsupportedSchemaError(keyword, path, "must be a non-empty array");
+    const constrained = Object.keys(siblings).some((k) => !IGNORED.has(k));
+    return alt(
+      branches.map((branch, i) => {
+        const at = `${path}/${keyword}/${i}`;
+        return this.visit(constrained ? { allOf: [siblings, branch] } : branch, at, `${hint}-${i}`, head);
+      }),
+    );
+  }
+
+  /** A schema without $ref, allOf, anyOf or oneOf. */
+  #plain(schema: SchemaObject, path: string, hint: string): string {
+    let types: string[];
+    if (schema.type !== undefined) {
+      types = Array.isArray(schema.type) ? [...schema.type] : [schema.type as string];
+      for (const t of types) {
+        if (!TYPES.includes(t)) throw new UnsupportedSchemaError("type", path, `unknown type ${JSON.stringify(t)}`);
+      }
+      if (types.length === 0) throw new UnsupportedSchemaError("type", path, "an empty type list matches nothing");
+    } else types = impliedTypes(schema);
+    if (types.includes("number")) types = types.filter((t) => t !== "integer"); // number covers integer
+
+    if ("const" in schema || "enum" in schema) return this.#literals(schema, types, path);
+    if (types.length === 0) return primitive(this.#b, "value");
+    return alt(types.map((type) => this.#typed(type, schema, path, hint)));
+  }
+
+  /** enum/const: the listed values of the allowed types, written compactly. */
+  #literals(schema: SchemaObject, types: string[], path: string): string {
+    let values: unknown[];
+    if ("const" in schema) {
+      values = [schema.const];
+      if (Array.isArray(schema.enum) && !schema.enum.some((v) => deepEqual(v, schema.const))) values = [];
+    } else if (Array.isArray(schema.enum)) values = schema.enum;
+    else throw new UnsupportedSchemaError("enum", path, "must be an array");
+    const allowed = values.filter((v) => types.length === 0 || types.some((t) => hasType(v, t)));
+    if (allowed.length === 0) throw new UnsupportedSchemaError("const" in schema ? "const" : "enum", path, "no value satisfies the schema");
+    return alt(allowed.map((v) => literal(JSON.stringify(v))));
+  }
+
+  #typed(type: string, schema: SchemaObject, path: string, hint: string): string {
+    switch (type) {
+      case "null": return '"null"';
+      case "boolean": return primitive(this.#b, "boolean");
+      case "string": return this.#string(schema, path, hint);
+      case "integer": return this.#integer(schema, path);
+      case "number": return this.#number(schema, path);
+      case "array": return this.#array(schema, path, hint);
+      default: return this.#object(schema, path, hint);
+    }
+  }
+
+  #string(schema: SchemaObject, path: string, hint: string): string {
+    refuseForType(schema, "string", path);
+    const { pattern, format } = schema;
+    const minLength = count(schema, "minLength", path) ?? 0;
+    const maxLength = count(schema, "maxLength", path);
+    const lengths = minLength > 0 || maxLength !== undefined;
+    const quote = '"\\""';
+    if (format !== undefined) {
+      if (typeof format !== "string") throw new UnsupportedSchemaError("format", path, "must be a string");
+      if (pattern !== undefined) throw new UnsupportedSchemaError("pattern", path, "pattern together with format is not supported");
+      if (lengths) throw new UnsupportedSchemaError(minLength > 0 ? "minLength" : "maxLength", path, "length limits together with format are not supported");
+      const rule = formatRule(this.#b, format);
+      if (!rule) throw new UnsupportedSchemaError("format", path, `format "${format}" is not supported`);
+      return seq([quote, rule, quote]);
+    }
+    if (pattern !== undefined) {
+      if (typeof pattern !== "string") throw new UnsupportedSchemaError("pattern", path, "must be a string");
+      if (lengths) throw new UnsupportedSchemaError(minLength > 0 ? "minLength" : "maxLength", path, "length limits together with pattern are not supported");
+      return seq([quote, patternToGrammar(this.#b, pattern, `${hint}-pattern`, path), quote]);
+    }
+    if (!lengths) return primitive(this.#b, "string");
+    if (maxLength !== undefined && maxLength < minLength) throw new UnsupportedSchemaError("maxLength", path, "maxLength is below minLength");
+    const chars = this.#b.repeat(primitive(this.#b, "char"), minLength, maxLength, "char", maxLength === undefined ? "minLength" : "maxLength", path);
+    return seq([quote, chars, quote]);
+  }
+
+  #integer(schema: SchemaObject, path: string): string {
+    refuseForType(schema, "number", path, schema.multipleOf === 1 ? ["multipleOf"] : []);
+    const { min, max } = bounds(schema, path);
+    if (!min && !max) return primitive(this.#b, "integer");
+    // Integer bounds: the smallest and largest integers inside the (maybe exclusive) bounds.
+    const lo = min && (min.exclusive ? Math.floor(min.value) + 1 : Math.ceil(min.value));
+    const hi = max && (max.exclusive ? Math.ceil(max.value) - 1 : Math.floor(max.value));
+    const big = (v: number | undefined, keyword: string) => {
+      if (v === undefined) return undefined;
+      if (!Number.isSafeInteger(v)) {
+        // Beyond 16 digits the grammar cannot spell the value anyway.
+        if ((keyword === "minimum" && v < 0) || (keyword === "maximum" && v > 0)) return undefined;
+        throw new UnsupportedSchemaError(keyword, path, "bound too large");
+      }
+      return BigInt(v);
+    };
+    return integerRange(big(lo, "minimum"), big(hi, "maximum"), path);
+  }
+
+  #number(schema: SchemaObject, path: string): string {
+    refuseForType(schema, "number", path);
+    const { min, max } = bounds(schema, path);
+    return !min && !max ? primitive(this.#b, "number") : numberRange(min, max, path);
+  }
+
+  #array(schema: SchemaObject, path: string, hint: string): string {
+    refuseForType(schema, "array", path);
+    const { items, prefixItems, additionalItems } = schema;
+    let prefixSchemas: unknown[] = [];
+    let restSchema: unknown = true;
+    if (prefixItems !== undefined) {
+      if (!Array.isArray(prefixItems)) throw new UnsupportedSchemaError("prefixItems", path, "must be an array");
+      prefixSchemas = prefixItems;
+      if (items !== undefined) restSchema = items;
+    } else if (Array.isArray(items)) {
+      prefixSchemas = items;
+      if (additionalItems !== undefined) restSchema = additionalItems;
+    } else if (items !== undefined) restSchema = items;
+    const minItems = count(schema, "minItems", path) ?? 0;
+    const maxItems = count(schema, "maxItems", path);
+    if (maxItems !== undefined && maxItems < minItems) throw new UnsupportedSchemaError("maxItems", path, "maxItems is below minItems");
+    const itemPath = (i: number | null) => (i === null ? `${path}/items` : `${path}/prefixItems/${i}`);
+    const shape: ArrayShape = {
+      prefix: prefixSchemas.map((s, i) => this.visit(s, itemPath(i), `${hint}-${i}`, NO_HEAD)),
+      rest: restSchema === false ? null : this.visit(restSchema, itemPath(null), `${hint}-item`, NO_HEAD),
+      minItems,
+      maxItems,
+    };
+    if (shape.rest === null && minItems > shape.prefix.length) {
+      throw new UnsupportedSchemaError("minItems", path, "more items required than the schema allows");
+    }
+    return arrayGrammar(this.#b, hint, shape, path);
+  }
+
+  #object(schema: SchemaObject, path: string, hint: string): string {
+    const properties = schema.properties ?? {};
+    if (!isPlainObject(properties)) throw new UnsupportedSchemaError("properties", path, "must be an object");
+    const required = schema.required ?? [];
+    if (!Array.isArray(required) || required.some((r) => typeof r !== "string")) {
+      throw new UnsupportedSchemaError("required", path, "must be an array of strings");
+    }
+    const extraSchema = schema.additionalProperties ?? !this.options.strict;
+    const members: Member[] = [];
+    for (const [name, sub] of Object.entries(properties)) {
+      const isRequired = required.includes(name);
+      if (sub === false) {
+        if (isRequired) throw new UnsupportedSchemaError("required", path, `"${name}" is required but its schema is false`);
+        continue;
+      }
+      const at = `${path}/properties/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+      members.push({ name, value: this.visit(sub, at, `${hint}-${name}`, NO_HEAD), required: isRequired });
+    }
+    for (const name of new Set(required as string[])) {
+      if (name in properties) continue;
+      if (extraSchema === false) throw new UnsupportedSchemaError("required", path, `"${name}" is required but not allowed by additionalProperties`);
+      members.push({ name, value: this.visit(extraSchema, `${path}/additionalProperties`, `${hint}-${name}`, NO_HEAD), required: true });
+    }
+    let additional: Additional | null = null;
+    if (extraSchema !== false) {
+      const names = members.map((m) => m.name).concat(Object.keys(properties));
+      additional = {
+        key: keyExcluding(this.#b, hint, [...new Set(names)]),
+        value: this.visit(extraSchema, `${path}/additionalProperties`, `${hint}-additional`, NO_HEAD),
+      };
+    }
+    // min/maxProperties are fine when the shape alone guarantees them.
+    const satisfied: string[] = [];
+    const minProperties = count(schema, "minProperties", path);
+    const maxProperties = count(schema, "maxProperties", path);
+    if (minProperties !== undefined && minProperties <= members.filter((m) => m.required).length) satisfied.push("minProperties");
+    if (maxProperties !== undefined && !additional && maxProperties >= members.length) satisfied.push("maxProperties");
+    refuseForType(schema, "object", path, satisfied);
+    return objectGrammar(this.#b, hint, members, additional);
+  }
+}
+
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case "null": return value === null;
+    case "boolean": return typeof value === "boolean";
+    case "string": return typeof value === "string";
+    case "number": return typeof value === "number";
+    case "integer": return Number.isInteger(value);
+    case "array": return Array.isArray(value);
+    default: return isPlainObject(value);
+  }
+}
+
+function count(schema: SchemaObject, keyword: string, path: string): number | undefined {
+  const value = schema[keyword];
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 0) throw new UnsupportedSchemaError(keyword, path, "must be a non-negative integer");
+  return value as number;
+}
+
+/** The tightest lower and upper bounds among minimum/exclusiveMinimum/maximum/exclusiveMaximum
+ *  (draft 4's boolean exclusiveMinimum/exclusiveMaximum included). */
+function bounds(schema: SchemaObject, path: string): { min?: NumberBound; max?: NumberBound } {
+  const read = (keyword: string): number | undefined => {
+    const v = schema[keyword];
+    if (v === undefined || typeof v === "boolean") return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new UnsupportedSchemaError(keyword, path, "must be a number");
+    return v;
+  };
+  const pick = (inclusive: number | undefined, exclusive: number | undefined, draft4: unknown, lower: boolean): NumberBound | undefined => {
+    const candidates: NumberBound[] = [];
+    if (inclusive !== undefined) candidates.push({ value: inclusive, exclusive: draft4 === true });
+    if (exclusive !== undefined) candidates.push({ value: exclusive, exclusive: true });
+    // The tighter bound wins; at equal values the exclusive one is tighter.
+    return candidates.sort((a, b) => (a.value - b.value) * (lower ? -1 : 1) || Number(b.exclusive) - Number(a.exclusive))[0];
+  };
+  return {
+    min: pick(read("minimum"), read("exclusiveMinimum"), schema.exclusiveMinimum, true),
+    max: pick(read("maximum"), read("exclusiveMaximum"), schema.exclusiveMaximum, false),
+  };
+}
