@@ -8,5 +8,11 @@ import llama from "../llama.cpp/build/bin/libllama.so.0" with { type: "file" };
 import shim from "../llama.cpp/build/bin/libshim.so" with { type: "file" };
 import { main } from "../server.ts";
 
-useEmbeddedLibraries([ggmlBase, ggmlCpu, ggml, llama, shim]);
+useEmbeddedLibraries([
+  { path: ggmlBase, symbol: "ggml_time_us" },
+  { path: ggmlCpu, symbol: "ggml_backend_cpu_init" },
+  { path: ggml, symbol: "ggml_backend_load_all" },
+  { path: llama, symbol: "llama_backend_init" },
+  { path: shim, symbol: "shim_log_capture" },
+]);
 await main(process.argv.slice(2));

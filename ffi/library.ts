@@ -1,5 +1,5 @@
 // Loads libllama through the shim and exposes every raw symbol in one typed object.
-import { dlopen } from "bun:ffi";
+import { dlopen, FFIType } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { batchSymbols } from "./symbols/batch.ts";
@@ -18,14 +18,20 @@ const symbols = {
   ...logSymbols,
 };
 
-let embedded: string[] | undefined;
+let embedded: EmbeddedLibrary[] | undefined;
+
+/** A library the binary carries, and one symbol it exports (bun:ffi's dlopen needs one). */
+export interface EmbeddedLibrary {
+  path: string;
+  symbol: string;
+}
 
 /**
  * The compiled binary carries the native libraries itself (see cli/compiled.ts): dependencies
  * first, the shim last. Loading each by path lets the shim's NEEDED entries resolve by soname.
  */
-export function useEmbeddedLibraries(pathsInDependencyOrder: string[]): void {
-  embedded = pathsInDependencyOrder;
+export function useEmbeddedLibraries(dependencyOrder: EmbeddedLibrary[]): void {
+  embedded = dependencyOrder;
 }
 
 /** Where libshim.so and libllama live: LLAMA_LIB_DIR, else the project's own build. */
@@ -36,8 +42,10 @@ export function libraryDir(): string {
 function open(dir: string) {
   let path = join(dir, "libshim.so");
   if (embedded) {
-    for (const dependency of embedded.slice(0, -1)) dlopen(dependency, {});
-    path = embedded.at(-1)!;
+    for (const { path: dependency, symbol } of embedded.slice(0, -1)) {
+      dlopen(dependency, { [symbol]: { args: [], returns: FFIType.void } });
+    }
+    path = embedded.at(-1)!.path;
   } else if (!existsSync(path)) {
     throw new Error(`libshim.so not found in ${dir}: run \`make setup\` (or set LLAMA_LIB_DIR)`);
   }

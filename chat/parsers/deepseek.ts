@@ -64,14 +64,14 @@ class DeepSeekReader implements RegionReader {
         }
         case "head": {
           const idx = text.indexOf(SEP, pos);
-          if (idx < 0) return final || text.length - pos > 256 ? this.cut(pos, pos) : more(pos);
+          if (idx < 0) return this.wait(text, pos, final);
           this.head = text.slice(pos, idx).trim();
           pos = idx + SEP.length;
           this.phase = "afterSep";
           break;
         }
         case "afterSep":
-          if (waiting) return final ? this.cut(j, j) : more(pos);
+          if (waiting) return this.wait(text, pos, final);
           if (text[j] === "{") {
             this.begin(this.head, "args");
             pos = j;
@@ -82,7 +82,7 @@ class DeepSeekReader implements RegionReader {
           break;
         case "nameLine": {
           const m = /\n|```|\{/.exec(text.slice(pos));
-          if (!m) return final || text.length - pos > 256 ? this.cut(pos, pos) : more(pos);
+          if (!m) return this.wait(text, pos, final);
           const name = text.slice(pos, pos + m.index).trim();
           if (!name) return fail(pos);
           this.begin(name, "fence");
@@ -90,12 +90,10 @@ class DeepSeekReader implements RegionReader {
           break;
         }
         case "fence": {
-          const m = matchAt(text, j, FENCE + "json");
-          if (m === "partial" || (waiting && !final)) {
-            if (!final) return more(pos);
-          }
-          if (m === "yes") pos = j + FENCE.length + 4;
+          if (!final && (waiting || matchAt(text, j, FENCE + "json") === "partial")) return more(pos);
+          if (matchAt(text, j, FENCE + "json") === "yes") pos = j + FENCE.length + 4;
           else if (matchAt(text, j, FENCE) === "yes") pos = j + FENCE.length;
+          else pos = j;
           this.fenced = pos > j;
           this.phase = "args";
           break;
@@ -138,6 +136,12 @@ class DeepSeekReader implements RegionReader {
     this.started = true;
     this.args = new ArgsReader((s) => this.calls.delta(s));
     this.phase = next;
+  }
+
+  /** A call header not complete yet; cut off by the end of the output, or too long to be one. */
+  private wait(text: string, pos: number, final: boolean): Feed {
+    if (final) return this.cut(pos, text.length);
+    return text.length - pos > 256 ? this.cut(pos, pos) : more(pos);
   }
 
   /** Stops reading: an open call is closed (arguments repaired); `broken` marks bad syntax. */
