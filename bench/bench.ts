@@ -125,7 +125,7 @@ async function startServer(name: string, cmd: string[], port: number, modelId: s
       throw new BenchError(`${name} exited (${proc.signalCode ?? `code ${proc.exitCode}`}) before it was ready; log:\n${await tail(logPath)}`);
     }
     try {
-      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${server.url}/health`, { headers: { connection: "close" }, signal: AbortSignal.timeout(2000) });
       if (res.status === 200) {
         console.error(`  ${name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s (pid ${proc.pid}, log ${logPath})`);
         return server;
@@ -213,7 +213,10 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   const sent = performance.now();
   const res = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // A fresh connection per request: a pooled keep-alive connection that the server closes
+    // while idle (cpp-httplib after 5 s) would otherwise fail the next request with ECONNRESET.
+    headers: { "content-type": "application/json", connection: "close" },
+    keepalive: false,
     body,
     signal: AbortSignal.timeout(120_000),
   });

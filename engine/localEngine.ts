@@ -3,6 +3,7 @@
 import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
 import { FALLBACK_STOP } from "../chat/fallback.ts";
 import { EventQueue } from "./eventQueue.ts";
+import { OutputPipeline } from "./output.ts";
 import type { JobUpdate, RunnerOptions } from "./protocol.ts";
 import { RunnerClient } from "./runnerClient.ts";
 import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "./types.ts";
@@ -95,6 +96,7 @@ export class LocalEngine implements Engine {
 
     let finished = false;
     let jobId: number | undefined;
+    const output = new OutputPipeline(undefined);
     const events = new EventQueue<GenerateEvent>(() => {
       if (!finished && jobId !== undefined) model.client.cancel(jobId);
     });
@@ -108,10 +110,11 @@ export class LocalEngine implements Engine {
         topLogprobs: req.topLogprobs,
       },
       (update) => {
-        const event = toEvent(update, req.returnPrompt ? prompt : undefined);
-        if (event.type === "done" || event.type === "error") finished = true;
-        events.push(event);
-        if (finished) events.end();
+        for (const event of toEvents(update, output, req.returnPrompt ? prompt : undefined)) events.push(event);
+        if (update.type === "done" || update.type === "error") {
+          finished = true;
+          events.end();
+        }
       },
     );
     if (typeof submitted !== "number") {
@@ -134,26 +137,29 @@ function errorEvent(error: EngineErrorInfo): GenerateEvent {
   return { type: "error", error };
 }
 
-function toEvent(update: JobUpdate, prompt: string | undefined): GenerateEvent {
+function toEvents(update: JobUpdate, output: OutputPipeline, prompt: string | undefined): GenerateEvent[] {
   switch (update.type) {
     case "start":
-      return { type: "start", promptTokens: update.promptTokens, prompt };
+      return [{ type: "start", promptTokens: update.promptTokens, prompt }];
     case "text":
-      return { type: "text", text: update.text, logprobs: update.logprobs };
+      return output.text(update);
     case "error":
-      return { type: "error", error: update.error };
+      return [{ type: "error", error: update.error }];
     case "done":
-      return {
-        type: "done",
-        finishReason: update.finishReason,
-        usage: {
-          promptTokens: update.promptTokens,
-          completionTokens: update.completionTokens,
-          reasoningTokens: 0,
-          promptMs: update.promptMs,
-          generationMs: update.generationMs,
-          tokensPerSecond: update.generationMs > 0 ? (update.completionTokens * 1000) / update.generationMs : 0,
+      return [
+        ...output.finish(),
+        {
+          type: "done",
+          finishReason: output.finishReason(update.finishReason),
+          usage: {
+            promptTokens: update.promptTokens,
+            completionTokens: update.completionTokens,
+            reasoningTokens: output.reasoningTokens,
+            promptMs: update.promptMs,
+            generationMs: update.generationMs,
+            tokensPerSecond: update.generationMs > 0 ? (update.completionTokens * 1000) / update.generationMs : 0,
+          },
         },
-      };
+      ];
   }
 }

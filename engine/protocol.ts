@@ -43,7 +43,8 @@ export type ToRunner =
 
 export type JobUpdate =
   | { id: number; type: "start"; promptTokens: number }
-  | { id: number; type: "text"; text: string; logprobs?: TokenLogprob[] }
+  /** `tokens`: how many generated tokens this text came from (0 for a flush at the end). */
+  | { id: number; type: "text"; text: string; tokens: number; logprobs?: TokenLogprob[] }
   | {
       id: number;
       type: "done";

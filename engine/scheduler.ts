@@ -171,7 +171,8 @@ export class Scheduler {
       logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
     }
     const { emit, stopped } = seq.stop.push(seq.utf8.push(vocab.piece(token)));
-    if (emit.length > 0 || logprobs) updates.push({ id: seq.job.id, type: "text", text: emit, logprobs });
+    // Held-back text still counts its token, so usage can attribute tokens to what they became.
+    updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs });
     if (stopped) this.#finish(slot, seq, "stop", updates, false);
     else if (seq.generated >= seq.limit) this.#finish(slot, seq, "length", updates);
   }
@@ -180,7 +181,7 @@ export class Scheduler {
     if (flush) {
       const { emit, stopped } = seq.stop.push(seq.utf8.flush());
       const tail = stopped ? emit : emit + seq.stop.flush();
-      if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail });
+      if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail, tokens: 0 });
     }
     const now = performance.now();
     const firstTokenAt = seq.firstTokenAt || now;

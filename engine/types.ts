@@ -48,6 +48,29 @@ export interface SamplingParams {
   grammar?: string;
 }
 
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON schema of the arguments object. */
+  parameters?: Record<string, unknown>;
+}
+
+/** "none": never call; "auto": the model decides; "required" or a named function: must call. */
+export type ToolChoice = "none" | "auto" | "required" | { name: string };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean };
+
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high";
+
+export interface ReasoningOptions {
+  /** Thinking on or off, for templates that read `enable_thinking`. */
+  enabled: boolean;
+  effort: ReasoningEffort;
+}
+
 export interface GenerateRequest {
   /** The model name or alias as the client sent it. */
   model: string;
@@ -61,6 +84,14 @@ export interface GenerateRequest {
   topLogprobs?: number;
   /** Echo the rendered prompt back in the first event. */
   returnPrompt: boolean;
+  tools?: ToolDefinition[];
+  /** Default "auto" when tools are given. */
+  toolChoice?: ToolChoice;
+  /** Several calls in one turn (default true). */
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  /** Default: enabled, medium effort. */
+  reasoning?: ReasoningOptions;
 }
 
 export interface TopLogprob {

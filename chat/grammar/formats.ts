@@ -8,7 +8,9 @@ const DAY = '("0" [1-9] | [12] [0-9])';
 // Days per month: 31 for 01 03 05 07 08 10 12, 30 for 04 06 09 11, 29 for 02.
 const MONTH_DAY =
   `(("0" [13578] | "1" [02]) "-" (${DAY} | "3" [01]) | ("0" [469] | "11") "-" (${DAY} | "30") | "02-" ${DAY})`;
-const LABEL = '[a-zA-Z0-9] ("-"* [a-zA-Z0-9])*'; // hostname label: no leading or trailing hyphen
+// Bounded everywhere (RFC 1035/5321 sizes, roughly) so that a model must finish the string.
+// A label: alphanumerics, single inner hyphens (narrower than the RFC, never wider).
+const LABEL = '[a-zA-Z0-9] ("-"? [a-zA-Z0-9]){0,62}';
 const ATEXT = "[a-zA-Z0-9!#$%&'*+/=?\\x5E_`{|}~\\-]";
 const DURATION_NUMBER = "[0-9]{1,10}";
 
@@ -19,8 +21,10 @@ const FORMATS: Record<string, Rule> = {
   time: { body: `${HOUR} ":" ${MINUTE} ":" ${MINUTE} ("." [0-9]{1,9})? ("Z" | [+-] ${HOUR} ":" ${MINUTE})` },
   "date-time": { body: 'date "T" time', uses: ["date", "time"] },
   uuid: { body: '[0-9a-f]{8} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{12}' },
-  hostname: { body: `${LABEL} ("." ${LABEL})*` },
-  email: { body: `${ATEXT}+ ("." ${ATEXT}+)* "@" ${LABEL} ("." ${LABEL})+` },
+  "dns-label": { body: LABEL },
+  hostname: { body: 'dns-label ("." dns-label){0,9}', uses: ["dns-label"] },
+  // Dot-atom local part (no leading, trailing or double dots), then a domain of 2 to 6 labels.
+  email: { body: `${ATEXT} ("."? ${ATEXT}){0,63} "@" dns-label ("." dns-label){1,5}`, uses: ["dns-label"] },
   ipv4: { body: 'ipv4-octet "." ipv4-octet "." ipv4-octet "." ipv4-octet', uses: ["ipv4-octet"] },
   "ipv4-octet": { body: '"25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9]' },
   duration: {

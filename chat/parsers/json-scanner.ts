@@ -79,7 +79,7 @@ export class JsonScanner {
         }
         if (!NUMBER.test(this.num)) return "error";
         this.afterValue();
-        return this.st === DONE ? "done-before" : this.push(ch);
+        return this.complete ? "done-before" : this.push(ch);
       case LIT:
         if (ch !== this.lit[0]) return "error";
         this.lit = this.lit.slice(1);

@@ -1,0 +1,51 @@
+// Turns one job's raw text updates into GenerateEvents: the model family's parser splits
+// content, reasoning and tool calls; tokens are attributed to reasoning for usage.
+import type { OutputParser, ParserEvent } from "../chat/parsers/types.ts";
+import type { JobUpdate } from "./protocol.ts";
+import type { FinishReason, GenerateEvent } from "./types.ts";
+
+type TextUpdate = Extract<JobUpdate, { type: "text" }>;
+
+export class OutputPipeline {
+  reasoningTokens = 0;
+  #calledTools = false;
+  // Tokens whose text the parser is still holding back: they count for what it becomes.
+  #unattributed = 0;
+
+  constructor(private readonly parser: OutputParser | undefined) {}
+
+  text(update: TextUpdate): GenerateEvent[] {
+    this.#unattributed += update.tokens;
+    const events: ParserEvent[] = this.parser ? this.parser.push(update.text) : textEvent(update.text);
+    this.#attribute(events);
+    if (update.logprobs) {
+      // Logprobs describe content tokens; they ride on the first content event of this update.
+      const first = events.find((e) => e.type === "text");
+      if (first && first.type === "text") first.logprobs = update.logprobs;
+      else events.push({ type: "text", text: "", logprobs: update.logprobs });
+    }
+    return events.filter((e) => e.type !== "text" || e.text.length > 0 || e.logprobs);
+  }
+
+  finish(): GenerateEvent[] {
+    const events = this.parser ? this.parser.finish() : [];
+    this.#attribute(events);
+    return events.filter((e) => e.type !== "text" || e.text.length > 0);
+  }
+
+  /** A turn that called tools ends with "tool_calls", whatever stopped the decoding. */
+  finishReason(reason: FinishReason): FinishReason {
+    return this.#calledTools && reason === "stop" ? "tool_calls" : reason;
+  }
+
+  #attribute(events: ParserEvent[]): void {
+    if (events.length === 0) return;
+    if (events.some((e) => e.type === "tool_call_start")) this.#calledTools = true;
+    if (events.some((e) => e.type === "reasoning")) this.reasoningTokens += this.#unattributed;
+    this.#unattributed = 0;
+  }
+}
+
+function textEvent(text: string): ParserEvent[] {
+  return text.length > 0 ? [{ type: "text", text }] : [];
+}
