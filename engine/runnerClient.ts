@@ -71,7 +71,7 @@ export class RunnerClient {
         env: { ...process.env, BUNLLAMA_CHANNEL: socketPath, ...(verbose ? {} : { GGML_NO_BACKTRACE: "1" }) },
         onExit: (_proc, exitCode, signalCode) => {
           this.#closeChannel(socketPath);
-          this.#onExit(exitCode, signalCode, rejectReady);
+          this.#onExit(exitCode, signalCode === null ? null : String(signalCode), rejectReady);
         },
       });
       this.#process = child;

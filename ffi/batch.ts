@@ -1,6 +1,7 @@
 // A llama_batch filled from TypeScript-owned arrays; one FFI call per decode.
 import type { Pointer } from "bun:ffi";
 import { lib } from "./library.ts";
+import { asPointer } from "./strings.ts";
 
 export class Batch {
   #handle: Pointer | null;
@@ -12,7 +13,7 @@ export class Batch {
   length = 0;
 
   constructor(readonly capacity: number) {
-    const handle = lib().shim_batch_new(capacity);
+    const handle = asPointer(lib().shim_batch_new(capacity));
     if (!handle) throw new Error(`could not allocate a batch of ${capacity} tokens`);
     this.#handle = handle;
     this.tokens = new Int32Array(capacity);

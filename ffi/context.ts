@@ -4,6 +4,7 @@ import type { Batch } from "./batch.ts";
 import { lib } from "./library.ts";
 import { drainNativeLog } from "./log.ts";
 import type { Model } from "./model.ts";
+import { asPointer } from "./strings.ts";
 
 export interface ContextOptions {
   contextSize: number;
@@ -22,7 +23,7 @@ export class Context {
   readonly #memory: Pointer;
 
   constructor(readonly model: Model, options: ContextOptions) {
-    const handle = lib().shim_context_new(
+    const handle = asPointer(lib().shim_context_new(
       model.handle,
       options.contextSize,
       options.batchSize,
@@ -32,13 +33,13 @@ export class Context {
       options.threadsBatch,
       options.flashAttention,
       options.unifiedKvCache,
-    );
+    ));
     if (!handle) {
       const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
       throw new Error(`failed to create a context${detail ? `: ${detail}` : ""}`);
     }
     this.#handle = handle;
-    this.#memory = lib().llama_get_memory(handle)!;
+    this.#memory = asPointer(lib().llama_get_memory(handle))!;
   }
 
   get handle(): Pointer {

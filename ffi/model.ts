@@ -2,7 +2,7 @@
 import type { Pointer } from "bun:ffi";
 import { lib } from "./library.ts";
 import { drainNativeLog } from "./log.ts";
-import { cString } from "./strings.ts";
+import { asPointer, cString } from "./strings.ts";
 import { Vocab } from "./vocab.ts";
 
 export interface ModelLoadOptions {
@@ -16,11 +16,11 @@ export class Model {
 
   private constructor(handle: Pointer) {
     this.#handle = handle;
-    this.vocab = new Vocab(lib().llama_model_get_vocab(handle)!);
+    this.vocab = new Vocab(asPointer(lib().llama_model_get_vocab(handle))!);
   }
 
   static load(path: string, options: ModelLoadOptions = {}): Model {
-    const handle = lib().shim_model_load(cString(path), options.gpuLayers ?? -1, options.mmap ?? true);
+    const handle = asPointer(lib().shim_model_load(cString(path), options.gpuLayers ?? -1, options.mmap ?? true));
     if (!handle) {
       const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
       throw new Error(`failed to load model ${path}${detail ? `: ${detail}` : ""}`);

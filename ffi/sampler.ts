@@ -2,12 +2,13 @@
 import type { Pointer } from "bun:ffi";
 import type { Context } from "./context.ts";
 import { lib } from "./library.ts";
+import { asPointer } from "./strings.ts";
 
 export class SamplerChain {
   #handle: Pointer | null;
 
   constructor() {
-    const handle = lib().shim_sampler_chain_new();
+    const handle = asPointer(lib().shim_sampler_chain_new());
     if (!handle) throw new Error("could not create a sampler chain");
     this.#handle = handle;
   }
@@ -18,9 +19,10 @@ export class SamplerChain {
   }
 
   /** Takes ownership of a sampler made by one of llama_sampler_init_*. */
-  add(sampler: Pointer | null, what: string): void {
-    if (!sampler) throw new Error(`could not create the ${what} sampler`);
-    lib().llama_sampler_chain_add(this.handle, sampler);
+  add(sampler: Pointer | bigint | null, what: string): void {
+    const handle = asPointer(sampler);
+    if (!handle) throw new Error(`could not create the ${what} sampler`);
+    lib().llama_sampler_chain_add(this.handle, handle);
   }
 
   /** Samples from the logits at batch index idx and accepts the token into the chain. */

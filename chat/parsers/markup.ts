@@ -19,7 +19,8 @@ const LEADING_WS = /^[ \t\r\n]*/;
 
 export class MarkupParser implements Body {
   private buf = "";
-  private mode: "content" | "region" | "skip" = "content";
+  /** raw: a malformed region copied verbatim to content; skip: the rest of a broken call dropped. */
+  private mode: "content" | "region" | "raw" | "skip" = "content";
   private reader: RegionReader | undefined;
   /** The current region's text so far, for content when it turns out malformed. */
   private raw = "";
@@ -76,7 +77,7 @@ export class MarkupParser implements Body {
   private run(final: boolean): void {
     for (;;) {
       const progressed =
-        this.mode === "content" ? this.content(final) : this.mode === "region" ? this.region(final) : this.skip(final);
+        this.mode === "content" ? this.content(final) : this.mode === "region" ? this.region(final) : this.pass(final);
       if (!progressed) return;
     }
   }
@@ -121,11 +122,12 @@ export class MarkupParser implements Body {
     if (r.status === "more" && !final) return false;
     this.reader = undefined;
     if (r.status === "fail") {
-      if (reader.started) {
-        this.mode = "skip";
-        return true;
-      }
-      this.emit(this.raw);
+      // Never a half-reported call: once started it was closed, and the rest is dropped;
+      // otherwise nothing was reported and the region's text is kept as content.
+      if (!reader.started) this.emit(this.raw);
+      this.raw = "";
+      this.mode = reader.started ? "skip" : "raw";
+      return true;
     } else if (this.regionAtStart && this.fmt.atStart?.again) {
       this.atStart = true; // e.g. Llama may write several bare JSON calls in a row
     }
@@ -134,15 +136,19 @@ export class MarkupParser implements Body {
     return true;
   }
 
-  /** After a broken call: drop text up to the region's end marker or the next call. */
-  private skip(final: boolean): boolean {
+  /** Through the rest of a failed region: up to its end marker (included) or the next call. */
+  private pass(final: boolean): boolean {
+    const keep = this.mode === "raw";
     const s = scan(this.buf, this.stops);
     if (!s.hit) {
-      this.buf = final ? "" : this.buf.slice(s.safe);
+      const end = final ? this.buf.length : s.safe;
+      if (keep) this.emit(this.buf.slice(0, end));
+      this.buf = this.buf.slice(end);
       return false;
     }
-    const isEnd = this.fmt.ends.includes(s.marker);
-    this.buf = this.buf.slice(s.index + (isEnd ? s.marker.length : 0));
+    const end = s.index + (this.fmt.ends.includes(s.marker) ? s.marker.length : 0);
+    if (keep) this.emit(this.buf.slice(0, end));
+    this.buf = this.buf.slice(end);
     this.mode = "content";
     return true;
   }
