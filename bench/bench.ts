@@ -176,6 +176,10 @@ interface StreamResult {
   ttftMs: number;
   /** ms from the first content chunk to the last one. */
   decodeMs: number;
+  /** Share of the text that came after the first content chunk: a server may hold text back
+   *  (llama-server's chat parser holds leading whitespace), so the first chunk can carry
+   *  several tokens. */
+  afterFirstShare: number;
   /** ms from sending the request to the end of the stream. */
   totalMs: number;
   contentChunks: number;
@@ -233,6 +237,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   let chunks = 0;
   let maxGap = 0;
   let text = "";
+  let firstLength = 0;
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
   let finishReason = "";
   let serverTps: number | undefined;
@@ -261,8 +266,10 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
     if (choice.finish_reason) finishReason = choice.finish_reason;
     const content = choice.delta?.content;
     if (typeof content === "string" && content.length > 0) {
-      if (chunks === 0) firstAt = at;
-      else maxGap = Math.max(maxGap, at - lastAt);
+      if (chunks === 0) {
+        firstAt = at;
+        firstLength = content.length;
+      } else maxGap = Math.max(maxGap, at - lastAt);
       lastAt = at;
       chunks++;
       text += content;
@@ -290,6 +297,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   return {
     ttftMs: firstAt - sent,
     decodeMs: lastAt - firstAt,
+    afterFirstShare: text.length > 0 ? (text.length - firstLength) / text.length : 0,
     totalMs: done - sent,
     contentChunks: chunks,
     maxGapMs: maxGap,
@@ -363,6 +371,8 @@ interface Measurements {
   ttftPromptTokens: number;
   completionTokens: number[];
   maxGapMs: number;
+  /** Measurements kept although the machine was busy (retries and patience ran out). */
+  busySamples: number;
   sample: string;
 }
 
@@ -376,6 +386,7 @@ const emptyMeasurements = (): Measurements => ({
   ttftPromptTokens: 0,
   completionTokens: [],
   maxGapMs: 0,
+  busySamples: 0,
   sample: "",
 });
 
@@ -399,8 +410,14 @@ let requestNo = 0;
 const BUSY_CORES = 0.25;
 const RETRIES = 2;
 
-/** Waits (up to maxMs) for a second in which other processes use less than a sixth of a core. */
-async function waitForQuiet(pid: number, maxMs = 30_000): Promise<void> {
+/** Extra time the whole run may spend waiting for a quiet machine and retrying; afterwards
+ *  measurements are kept as they come (and flagged), so the run stays a few minutes long. */
+let patienceMs = 90_000;
+
+/** Waits (up to 15 s, within the patience left) for a second in which other processes use less
+ *  than a sixth of a core. */
+async function waitForQuiet(pid: number): Promise<void> {
+  const maxMs = Math.min(15_000, patienceMs);
   const started = performance.now();
   let load = 0;
   while (performance.now() - started < maxMs) {
@@ -410,6 +427,7 @@ async function waitForQuiet(pid: number, maxMs = 30_000): Promise<void> {
     if (load < 0.15) break;
   }
   const waited = performance.now() - started;
+  patienceMs = Math.max(0, patienceMs - Math.max(0, waited - 1000));
   if (waited > 1500) console.error(`  (waited ${(waited / 1000).toFixed(0)} s for a quiet machine; other load now ${load.toFixed(2)} cores)`);
 }
 
@@ -418,14 +436,17 @@ async function sample<T>(pid: number, m: Measurements, run: () => Promise<T>, re
   for (let attempt = 0; ; attempt++) {
     await waitForQuiet(pid);
     const window = cpuWindow(pid);
+    const started = performance.now();
     const value = await run();
     const load = window();
     const busy = load > BUSY_CORES;
-    if (busy && attempt < RETRIES) {
+    if (busy && attempt < RETRIES && patienceMs > 0) {
+      patienceMs = Math.max(0, patienceMs - (performance.now() - started));
       console.error(`  (discarded: other processes used ${load.toFixed(2)} cores meanwhile; again)`);
       continue;
     }
     m.otherLoad.push(load);
+    if (busy) m.busySamples++;
     report(value, `other load ${load.toFixed(2)} cores${busy ? " (busy machine: kept after retries)" : ""}`);
     return value;
   }
@@ -462,8 +483,12 @@ async function measure(server: Server, options: Options, m: Measurements): Promi
       },
       (r, load) => {
         check(r, "single stream");
-        // Tokens after the first one, over the time they took (chunks may merge partial UTF-8).
-        const tps = ((r.completionTokens - 1) * 1000) / r.decodeMs;
+        // Tokens after the first chunk, over the time they took. A chunk is one token unless the
+        // server held text back (partial UTF-8, llama-server's leading whitespace): then count
+        // the tokens after the first chunk in proportion to its text (the output of these
+        // random-weight models is one or two tokens repeated). One token per chunk gives n - 1.
+        const after = Math.min(r.completionTokens - 1, r.completionTokens * r.afterFirstShare);
+        const tps = (after * 1000) / r.decodeMs;
         m.singleTps.push(tps);
         if (r.serverTps !== undefined) m.serverTps.push(r.serverTps);
         console.error(
@@ -613,6 +638,13 @@ async function main(): Promise<number> {
   );
   console.log(`sample output: ${JSON.stringify(ref?.sample ?? "")} / ${JSON.stringify(ours?.sample ?? "")}`);
   const unfair = [ref, ours].some((m) => m?.completionTokens.some((n) => n !== options.maxTokens));
+  const busy = (ref?.busySamples ?? 0) + (ours?.busySamples ?? 0);
+  if (busy > 0) {
+    console.log(
+      `WARNING: ${busy} measurement(s) ran while other processes used more than ${BUSY_CORES} cores ` +
+        `(llama-server ${ref?.busySamples ?? 0}, ours ${ours?.busySamples ?? 0}): rerun on a quieter machine`,
+    );
+  }
   if (unfair) console.log(`WARNING: some requests stopped before max_tokens (${options.maxTokens}): see above`);
   if (ref && ours && ref.promptTokens !== ours.promptTokens) {
     console.log("WARNING: the two servers tokenized the same messages to different prompt lengths (chat template differs)");

@@ -2,6 +2,7 @@
 // the job on that model's runner, turning runner updates into GenerateEvents.
 import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
 import { FALLBACK_STOP } from "../chat/fallback.ts";
+import { createOutputParser, detectFamily, promptOpensReasoning, type Family } from "../chat/parsers/index.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { OutputPipeline } from "./output.ts";
 import type { JobUpdate, RunnerOptions } from "./protocol.ts";
@@ -22,6 +23,8 @@ interface LoadedModel {
   config: ModelConfig;
   client: RunnerClient;
   template?: ChatTemplate;
+  /** Tool-call and reasoning format of the model's template. */
+  family: Family;
   created: number;
 }
 
@@ -33,6 +36,7 @@ export class LocalEngine implements Engine {
     this.#models = configs.map((config) => ({
       config,
       created: Math.floor(Date.now() / 1000),
+      family: "none" as Family,
       client: new RunnerClient({ name: config.id, runner: config.runner, queueSize: options.queueSize, log: options.log }),
     }));
     for (const model of this.#models) {
@@ -51,6 +55,7 @@ export class LocalEngine implements Engine {
           eosToken: info.eosText,
           addBos: info.addBos,
         });
+        model.family = model.template.isFallback ? "none" : detectFamily(model.template.source);
       }),
     );
   }
@@ -84,9 +89,16 @@ export class LocalEngine implements Engine {
       yield errorEvent({ status: 404, code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
       return;
     }
+    const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
     let prompt: string;
     try {
-      prompt = model.template.render(req.messages);
+      prompt = model.template.render(req.messages, {
+        tools: tools.map((tool) => ({ type: "function", function: tool })),
+        extra: {
+          enable_thinking: req.reasoning?.enabled ?? true,
+          reasoning_effort: req.reasoning?.effort ?? "medium",
+        },
+      });
     } catch (error) {
       yield errorEvent({ status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message });
       return;
@@ -96,7 +108,14 @@ export class LocalEngine implements Engine {
 
     let finished = false;
     let jobId: number | undefined;
-    const output = new OutputPipeline(undefined);
+    const output = new OutputPipeline(
+      createOutputParser({
+        family: tools.length > 0 ? model.family : "none",
+        reasoning: "auto",
+        tools,
+        thinkingForcedOpen: promptOpensReasoning(prompt),
+      }),
+    );
     const events = new EventQueue<GenerateEvent>(() => {
       if (!finished && jobId !== undefined) model.client.cancel(jobId);
     });

@@ -56,6 +56,54 @@ export const MessageToolCall = t.Object(
 );
 export type MessageToolCall = typeof MessageToolCall.static;
 
+export const ToolFunction = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9_.-]+$", description: "Function name." }),
+    description: t.Optional(t.String({ description: "What the function does; shown to the model." })),
+    parameters: t.Optional(t.Record(t.String(), t.Any(), { description: "JSON schema of the arguments object." })),
+    strict: t.Optional(t.Union([t.Boolean(), t.Null()], { description: "Accepted; arguments are always grammar-checked when a call is forced." })),
+  },
+  { additionalProperties: true },
+);
+
+export const Tool = t.Object(
+  { type: t.Literal("function", { description: 'Always "function".' }), function: ToolFunction },
+  { additionalProperties: true, description: "A function the model may call." },
+);
+
+export const ToolChoice = t.Union(
+  [
+    t.Union([t.Literal("none"), t.Literal("auto"), t.Literal("required")]),
+    t.Object({ type: t.Literal("function"), function: t.Object({ name: t.String() }) }, { additionalProperties: true }),
+  ],
+  { description: 'none, auto (default with tools), required, or {"type":"function","function":{"name":...}}.' },
+);
+
+export const ResponseFormat = t.Union(
+  [
+    t.Object({ type: t.Literal("text") }),
+    t.Object({ type: t.Literal("json_object") }),
+    t.Object({
+      type: t.Literal("json_schema"),
+      json_schema: t.Object(
+        {
+          name: t.Optional(t.String({ description: "Name of the schema." })),
+          description: t.Optional(t.String()),
+          schema: t.Optional(t.Record(t.String(), t.Any(), { description: "The JSON schema the output must match." })),
+          strict: t.Optional(t.Union([t.Boolean(), t.Null()], { description: "Absent additionalProperties count as false." })),
+        },
+        { additionalProperties: true },
+      ),
+    }),
+  ],
+  { description: "Output format: text, any JSON object, or JSON matching a schema (enforced with a grammar)." },
+);
+
+export const ReasoningEffort = t.Union(
+  [t.Literal("none"), t.Literal("minimal"), t.Literal("low"), t.Literal("medium"), t.Literal("high")],
+  { description: "How much the model should think (templates that read reasoning_effort); default medium." },
+);
+
 export const ChatMessage = t.Object(
   {
     role: t.Union(
@@ -126,9 +174,22 @@ export const ChatCompletionRequest = t.Object(
     top_logprobs: opt(Int({ minimum: 0, maximum: 20 }), "Alternatives per token (0..20); needs logprobs=true."),
     n: opt(Int(), "Number of choices; only 1 is supported.", { default: 1 }),
     user: opt(t.String(), "End-user id (accepted, ignored)."),
-    tools: notSupported("Tool definitions."),
-    tool_choice: notSupported("Tool choice."),
-    response_format: notSupported('Structured output ({"type":"text"} is accepted).'),
+    tools: opt(t.Array(Tool, { maxItems: 128 }), "Functions the model may call."),
+    tool_choice: opt(ToolChoice, "Whether and which tool the model must call."),
+    parallel_tool_calls: opt(t.Boolean(), "Allow several tool calls in one turn.", { default: true }),
+    response_format: opt(ResponseFormat, "Structured output."),
+    enable_thinking: opt(
+      t.Union([t.Boolean(), t.Literal("true"), t.Literal("false")]),
+      "Thinking on or off for models that support it (default true).",
+    ),
+    reasoning_effort: opt(ReasoningEffort, "Reasoning effort."),
+    reasoning: opt(
+      t.Object(
+        { effort: t.Optional(ReasoningEffort), enabled: t.Optional(t.Boolean()) },
+        { additionalProperties: true },
+      ),
+      "Reasoning options in one object: effort and enabled (alternative to reasoning_effort/enable_thinking).",
+    ),
     functions: notSupported("Deprecated function definitions."),
     function_call: notSupported("Deprecated function choice."),
     logit_bias: notSupported("Token biases (an empty object is accepted)."),

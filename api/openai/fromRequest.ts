@@ -1,7 +1,16 @@
 // OpenAI Chat Completions request -> the internal GenerateRequest. Pure; semantic errors throw
 // ApiError(400) naming the parameter, so the client learns which field to fix.
 import { ApiError, badRequest } from "../errors.ts";
-import type { ChatMessage, GenerateRequest, MessagePart, SamplingParams } from "../../engine/types.ts";
+import type {
+  ChatMessage,
+  GenerateRequest,
+  MessagePart,
+  ReasoningOptions,
+  ResponseFormat,
+  SamplingParams,
+  ToolChoice,
+  ToolDefinition,
+} from "../../engine/types.ts";
 import { CHAT_DEFAULTS as D, type ChatCompletionRequest } from "../../schemas/openai-chat.ts";
 
 type RequestMessage = ChatCompletionRequest["messages"][number];
@@ -22,7 +31,42 @@ export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
     stop: normalizeStop(body.stop),
     topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
     returnPrompt: body.return_prompt === true,
+    ...toTools(body),
+    responseFormat: toResponseFormat(body),
+    reasoning: toReasoning(body),
   };
+}
+
+function toTools(b: ChatCompletionRequest): Pick<GenerateRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+  const tools: ToolDefinition[] = (b.tools ?? []).map((tool) => ({
+    name: tool.function.name,
+    description: tool.function.description,
+    parameters: tool.function.parameters as Record<string, unknown> | undefined,
+  }));
+  let toolChoice: ToolChoice = tools.length > 0 ? "auto" : "none";
+  const choice = b.tool_choice;
+  if (choice != null) toolChoice = typeof choice === "string" ? choice : { name: choice.function.name };
+  if (toolChoice !== "none" && toolChoice !== "auto" && tools.length === 0)
+    throw badRequest("tool_choice requires tools.", "tool_choice");
+  if (typeof toolChoice === "object" && !tools.some((t) => t.name === (toolChoice as { name: string }).name))
+    throw badRequest(`tool_choice names '${toolChoice.name}', which is not in tools.`, "tool_choice");
+  return { tools, toolChoice, parallelToolCalls: b.parallel_tool_calls ?? true };
+}
+
+function toResponseFormat(b: ChatCompletionRequest): ResponseFormat | undefined {
+  const format = b.response_format;
+  if (format == null || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const spec = format.json_schema;
+  if (!spec.schema) throw badRequest("response_format.json_schema.schema is required.", "response_format.json_schema.schema");
+  return { type: "json_schema", name: spec.name, schema: spec.schema, strict: spec.strict ?? undefined };
+}
+
+function toReasoning(b: ChatCompletionRequest): ReasoningOptions {
+  const flag = b.enable_thinking ?? b.reasoning?.enabled;
+  const effort = b.reasoning_effort ?? b.reasoning?.effort ?? "medium";
+  const enabled = flag == null ? effort !== "none" : flag === true || flag === "true";
+  return { enabled, effort };
 }
 
 /** Whether the final streamed chunk carries usage: on unless either switch turns it off. */
@@ -93,13 +137,8 @@ function toParts(content: RequestMessage["content"], at: string): MessagePart[] 
 function rejectUnsupported(b: ChatCompletionRequest): void {
   if (b.n != null && b.n !== 1)
     throw new ApiError(400, "unsupported_parameter", "Only n=1 is supported.", "n");
-  if (Array.isArray(b.tools) ? b.tools.length > 0 : b.tools != null) throw unsupported("tools", "tools");
-  if (b.tool_choice != null && b.tool_choice !== "none" && b.tool_choice !== "auto")
-    throw unsupported("tool_choice", "tool_choice");
   if (b.functions != null) throw unsupported("functions", "functions");
   if (b.function_call != null) throw unsupported("function_call", "function_call");
-  const format = b.response_format as { type?: unknown } | null | undefined;
-  if (format != null && format.type !== "text") throw unsupported("response_format", "response_format");
   if (b.logit_bias != null && !isEmptyObject(b.logit_bias)) throw unsupported("logit_bias", "logit_bias");
   if (b.audio != null) throw unsupported("audio", "Audio output");
   const mods = b.modalities;

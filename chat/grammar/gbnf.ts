@@ -52,13 +52,23 @@ export function alt(parts: readonly string[]): string {
   return nonEmpty.length < unique.length ? optional(body) : body;
 }
 
+const LITERAL = /^"(?:[^"\\]|\\.)*"$/;
+
+/** A sequence; adjacent literals are joined ("a" "b" → "ab"). */
 export function seq(parts: readonly string[]): string {
-  return parts.filter((p) => p !== "").join(" ");
+  const out: string[] = [];
+  for (const part of parts) {
+    if (part === "") continue;
+    const last = out[out.length - 1];
+    if (last !== undefined && LITERAL.test(last) && LITERAL.test(part)) out[out.length - 1] = last.slice(0, -1) + part.slice(1);
+    else out.push(part);
+  }
+  return out.join(" ");
 }
 
 /** One symbol that a quantifier may follow without a group. */
 export function isAtom(expr: string): boolean {
-  return /^[a-z0-9-]+$/.test(expr) || /^"(?:[^"\\]|\\.)*"$/.test(expr) || /^\[(?:[^\]\\]|\\.)*\]$/.test(expr);
+  return /^[a-z0-9-]+$/.test(expr) || LITERAL.test(expr) || /^\[(?:[^\]\\]|\\.)*\]$/.test(expr);
 }
 
 export function isGroup(expr: string): boolean {

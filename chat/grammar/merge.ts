@@ -26,7 +26,7 @@ function typeSet(type: unknown): Set<string> {
 
 function combine(keyword: string, a: unknown, b: unknown, path: string): unknown {
   if (deepEqual(a, b)) return a;
-  const conflict = (detail = "conflicting values in allOf") => new UnsupportedSchemaError(keyword, path, detail);
+  const conflict = (detail = "the parts disagree") => new UnsupportedSchemaError("allOf", path, `"${keyword}": ${detail}`);
   if (LOWER.has(keyword) && typeof a === "number" && typeof b === "number") return Math.max(a, b);
   if (UPPER.has(keyword) && typeof a === "number" && typeof b === "number") return Math.min(a, b);
   switch (keyword) {

@@ -26,22 +26,21 @@ export function objectGrammar(b: GrammarBuilder, hint: string, members: Member[]
   const extra = additional && b.rule(`${hint}-additional-kv`, seq([additional.key, space, '":"', space, additional.value, space]));
   const extrasAfter = extra ? `${b.rule(`${hint}-additional-next`, seq([comma, extra]))}*` : "";
 
-  // After(i): the members from i on, once something has been written (each needs a comma).
+  const firstRequired = members.findIndex((m) => m.required);
+  // The first member written is an optional one before the first required, or that one.
+  const lastStart = firstRequired < 0 ? members.length - 1 : firstRequired;
+  // after[i]: the members from i on, once something has been written (each needs a comma).
+  // Where several starts share a tail, it is a named rule, so the grammar stays linear in size.
   const after: string[] = [];
   after[members.length] = extrasAfter;
   for (let i = members.length - 1; i >= 0; i--) {
     const item = seq([comma, kv[i]!]);
-    after[i] = seq([members[i]!.required ? item : optional(item), after[i + 1]!]);
+    const body = seq([members[i]!.required ? item : optional(item), after[i + 1]!]);
+    const shared = lastStart > 0 && i >= 1 && i <= lastStart + 1;
+    after[i] = shared ? b.rule(`${hint}-after-${members[i - 1]!.name}`, body) : body;
   }
-  // The first member written is an optional one before the first required, or that one.
   const starts: string[] = [];
-  const firstRequired = members.findIndex((m) => m.required);
-  const lastStart = firstRequired < 0 ? members.length - 1 : firstRequired;
-  const shared = lastStart > 0; // several starts share tails: name them once
-  for (let i = 0; i <= lastStart; i++) {
-    const tail = shared && after[i + 1] ? b.rule(`${hint}-after-${members[i]!.name}`, after[i + 1]!) : after[i + 1]!;
-    starts.push(seq([kv[i]!, tail]));
-  }
+  for (let i = 0; i <= lastStart; i++) starts.push(seq([kv[i]!, after[i + 1]!]));
   if (firstRequired < 0) starts.push(extra ? optional(seq([extra, extrasAfter])) : "");
   return seq(['"{"', space, alt(starts), '"}"']);
 }

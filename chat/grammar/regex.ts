@@ -222,38 +222,32 @@ class Parser {
   }
 }
 
+/** Compiles the tree; null stands for "matches nothing" (e.g. [^\s\S]). */
 class Compiler {
   constructor(readonly builder: GrammarBuilder, readonly hint: string, readonly path: string) {}
 
-  compile(node: Node): string {
+  compile(node: Node): string | null {
     switch (node.kind) {
       case "set": {
-        if (node.set.length === 0) throw new UnsupportedSchemaError("pattern", this.path, "empty character class");
+        if (node.set.length === 0) return null;
         const [lo, hi] = node.set[0]!;
         return node.set.length === 1 && lo === hi ? literal(jsonChar(lo)) : jsonCharSet(node.set);
       }
-      case "seq": return this.#sequence(node.items);
-      case "alt": return alt(node.options.map((o) => this.compile(o)));
-      case "repeat": return this.builder.repeat(this.compile(node.node), node.min, node.max, `${this.hint}-rep`, "pattern", this.path);
+      case "seq": {
+        const parts = node.items.map((item) => this.compile(item));
+        return parts.includes(null) ? null : seq(parts as string[]);
+      }
+      case "alt": {
+        const options = node.options.map((o) => this.compile(o)).filter((o): o is string => o !== null);
+        return options.length === 0 ? null : alt(options);
+      }
+      case "repeat": {
+        const inner = this.compile(node.node);
+        if (inner === null) return node.min === 0 ? "" : null;
+        return this.builder.repeat(inner, node.min, node.max, `${this.hint}-rep`, "pattern", this.path);
+      }
       case "anchor": throw new UnsupportedSchemaError("pattern", this.path, `"${node.which}" is only supported at the start or end`);
     }
-  }
-
-  /** Consecutive single characters become one literal. */
-  #sequence(items: Node[]): string {
-    const parts: string[] = [];
-    let text = "";
-    for (const item of items) {
-      if (item.kind === "set" && item.set.length === 1 && item.set[0]![0] === item.set[0]![1]) {
-        text += jsonChar(item.set[0]![0]);
-        continue;
-      }
-      if (text) parts.push(literal(text));
-      text = "";
-      parts.push(this.compile(item));
-    }
-    if (text) parts.push(literal(text));
-    return seq(parts);
   }
 }
 
@@ -276,22 +270,23 @@ export function patternToGrammar(builder: GrammarBuilder, pattern: string, hint:
   const options = tree.kind === "alt" ? tree.options : [tree];
   // JSON Schema patterns are unanchored: a side without ^ or $ may hold any other text.
   const anyText = `${primitive(builder, "char")}*`;
-  return alt(
-    options.map((option) => {
-      const items = option.kind === "seq" ? [...option.items] : [option];
-      const isAnchor = (node: Node | undefined, which: string) => node?.kind === "anchor" && node.which === which;
-      let start = false;
-      let end = false;
-      while (isAnchor(items[0], "^")) {
-        items.shift();
-        start = true;
-      }
-      while (isAnchor(items.at(-1), "$")) {
-        items.pop();
-        end = true;
-      }
-      const body = compiler.compile({ kind: "seq", items });
-      return seq([start ? "" : anyText, body, end ? "" : anyText]);
-    }),
-  );
+  const compiled: string[] = [];
+  for (const option of options) {
+    const items = option.kind === "seq" ? [...option.items] : [option];
+    const isAnchor = (node: Node | undefined, which: string) => node?.kind === "anchor" && node.which === which;
+    let start = false;
+    let end = false;
+    while (isAnchor(items[0], "^")) {
+      items.shift();
+      start = true;
+    }
+    while (isAnchor(items.at(-1), "$")) {
+      items.pop();
+      end = true;
+    }
+    const body = compiler.compile({ kind: "seq", items });
+    if (body !== null) compiled.push(seq([start ? "" : anyText, body, end ? "" : anyText]));
+  }
+  if (compiled.length === 0) throw new UnsupportedSchemaError("pattern", path, `/${pattern}/ matches nothing`);
+  return alt(compiled);
 }

@@ -72,7 +72,7 @@ class DeepSeekReader implements RegionReader {
         }
         case "afterSep":
           if (waiting) return this.wait(text, pos, final);
-          if (text[j] === "{") {
+          if (text[j] === "{" || text[j] === '"') {
             this.begin(this.head, "args");
             pos = j;
           } else {

@@ -43,7 +43,7 @@ function fromMeta(meta: ModelMeta): Family {
   const arch = (meta.architecture ?? "").toLowerCase();
   const name = (meta.name ?? "").toLowerCase();
   if (arch.startsWith("gpt-oss") || name.includes("gpt-oss")) return "gpt-oss";
-  if (/qwen3[-_.]?(coder|\.5)/.test(name)) return "qwen3-coder";
+  if (/qwen3[-_. ]?coder|qwen3\.5|nemotron[-_ ]?3/.test(name)) return "qwen3-coder";
   if (arch.startsWith("qwen") || /qwen|qwq|hermes/.test(name)) return "hermes";
   if (/mistral|ministral|devstral|magistral/.test(name)) return "mistral";
   if (arch.startsWith("deepseek") || name.includes("deepseek")) return "deepseek";

@@ -2,9 +2,9 @@
 //   {"tool_calls": [{"name": ..., "arguments": {...}}, ...]}   (or "tool_call": {...})
 // or a single {"name": ..., "arguments": {...}}. Only declared tool names count as calls.
 import { JsonCallsReader } from "./json-call.ts";
-import { JsonObjectReader } from "./llama3.ts";
+import { JsonObjectReader, readJson } from "./json-region.ts";
 import { skipWs } from "./markers.ts";
-import { done, fail, feedChars, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
+import { done, fail, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
 import { toolMap } from "./schema.ts";
 import type { CallSink, ToolDef } from "./types.ts";
 
@@ -32,7 +32,7 @@ class GenericReader implements RegionReader {
     let pos = 0;
     if (!this.list) {
       const key = FIRST_KEY.exec(text);
-      if (!key) return !final && KEY_SO_FAR.test(text) ? more(0) : fail(0);
+      if (!key) return !final && text.length < 256 && KEY_SO_FAR.test(text) ? more(0) : fail(0);
       if (key[1] !== "tool_calls" && key[1] !== "tool_call") {
         this.inner = new JsonObjectReader(this.calls, { bare: true, accept: this.accept });
         return this.inner.feed(text, final);
@@ -43,15 +43,10 @@ class GenericReader implements RegionReader {
       pos = w[0].length;
     }
     if (!this.closing) {
-      const r = feedChars(this.list, text, pos);
-      this.list.flush();
-      if (r.step === "error" || (r.step === "more" && final)) {
-        this.list.abort();
-        return r.step === "more" && this.started ? done(r.pos) : fail(r.pos);
-      }
-      if (r.step === "more") return more(r.pos);
+      const r = readJson(this.list, text, pos, final);
+      if (typeof r !== "number") return r;
       this.closing = true;
-      pos = r.pos;
+      pos = r;
     }
     const j = skipWs(text, pos);
     if (text[j] === "}") return done(j + 1);

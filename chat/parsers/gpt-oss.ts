@@ -8,7 +8,6 @@ import { ArgsReader } from "./json-args.ts";
 import { scan, skipWs } from "./markers.ts";
 import { feedChars } from "./region.ts";
 import type { EventSink } from "./sink.ts";
-import type { OutputParser, ParserEvent } from "./types.ts";
 
 const MESSAGE = "<|message|>";
 const ENDS = ["<|end|>", "<|call|>", "<|return|>"];
@@ -20,7 +19,7 @@ const MAX_HEADER = 1024;
 
 type Kind = "reasoning" | "content" | "tool";
 
-export class GptOssParser implements OutputParser {
+export class GptOssParser {
   private buf = "";
   private inHeader = true;
   private kind: Kind = "content";
@@ -35,16 +34,14 @@ export class GptOssParser implements OutputParser {
     private readonly reasoning: boolean,
   ) {}
 
-  push(text: string): ParserEvent[] {
+  push(text: string): void {
     this.buf += text;
     this.run(false);
-    return this.sink.take();
   }
 
-  finish(): ParserEvent[] {
+  finish(): void {
     this.run(true);
     this.closeMessage();
-    return this.sink.take();
   }
 
   private run(final: boolean): void {
@@ -83,7 +80,7 @@ export class GptOssParser implements OutputParser {
   }
 
   private body(final: boolean): boolean {
-    const s = scan(this.buf, BODY_STOPS);
+    const s = scan(this.buf, BODY_STOPS, 0, final);
     const end = s.hit ? s.index : final ? this.buf.length : s.safe;
     this.text(this.buf.slice(0, end));
     if (!s.hit) {

@@ -1,4 +1,15 @@
 // Streaming output parsers: raw generated text -> content, reasoning and tool-call events.
+// The same policies hold for every family, whatever the chunk boundaries:
+// - Markup never reaches content: text that may start a marker is held until it is known.
+// - Arguments stream once the call's name is known; the deltas of a call concatenate to a
+//   valid JSON object (only well-formed prefixes are sent, see json-scanner.ts).
+// - A malformed call before its tool_call_start keeps its raw text, markup included, as
+//   content: nothing the model wrote is lost and no half call is reported. After the start,
+//   the call is closed with the valid part of its arguments and the rest of it is dropped.
+// - finish(): held text becomes content; an open call is closed (arguments cut short are
+//   completed from their last valid point); a call cut off before its name is content.
+// - Whitespace between content and calls, between calls and after reasoning is dropped.
+// - Ids: "call_" (or idPrefix) + 24 alphanumerics; mistral: exactly 9 alphanumerics.
 import { deepseekFormat } from "./deepseek.ts";
 import { genericFormat } from "./generic.ts";
 import { GptOssParser } from "./gpt-oss.ts";
@@ -48,6 +59,12 @@ function thinkTags(opts: ParserOptions): ThinkTags | undefined {
   return tags;
 }
 
+function markupParser(opts: ParserOptions, sink: EventSink): { push(text: string): void; finish(): void } {
+  const tags = thinkTags(opts);
+  const body = new MarkupParser(markupFormat(opts.family, opts.tools), sink, tags?.close ?? []);
+  return tags ? new ThinkSplitter(tags, sink, body, !!opts.thinkingForcedOpen) : body;
+}
+
 /**
  * A parser for one generation. Reasoning: "auto" extracts the family's own reasoning markup
  * (gpt-oss channels, [THINK] for Mistral, <think> otherwise), "<think>" only <think> blocks,
@@ -55,10 +72,7 @@ function thinkTags(opts: ParserOptions): ThinkTags | undefined {
  */
 export function createOutputParser(opts: ParserOptions): OutputParser {
   const sink = new EventSink(idGenerator(opts.family, opts.idPrefix));
-  if (opts.family === "gpt-oss") return new GptOssParser(sink, opts.reasoning !== "none");
-  const tags = thinkTags(opts);
-  const body = new MarkupParser(markupFormat(opts.family, opts.tools), sink, tags?.close ?? []);
-  const front = tags ? new ThinkSplitter(tags, sink, body, !!opts.thinkingForcedOpen) : body;
+  const front = opts.family === "gpt-oss" ? new GptOssParser(sink, opts.reasoning !== "none") : markupParser(opts, sink);
   let finished = false;
   return {
     push(text) {

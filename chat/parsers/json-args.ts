@@ -12,7 +12,6 @@ type Emit = (json: string) => void;
 export class ArgsReader {
   private readonly sc = new JsonScanner();
   private kind: "" | "object" | "string" | "null" = "";
-  private emitted = 0;
   private decoded = "";
   private closed = false;
 
@@ -57,17 +56,15 @@ export class ArgsReader {
   /** Emits the part known to be well-formed so far. */
   flush(): void {
     if (!this.emit || this.kind !== "object" || this.closed) return;
-    if (this.sc.safe > this.emitted) {
-      this.emit(this.sc.out.slice(this.emitted, this.sc.safe));
-      this.emitted = this.sc.safe;
-    }
+    const text = this.sc.takeSafe(); // taken, not sliced: keeps long arguments linear
+    if (text) this.emit(text);
   }
 
   /** Emits the rest; arguments cut short are closed at their last well-formed point. */
   close(): void {
     if (!this.emit || this.closed) return;
     if (this.kind === "object") {
-      this.emit(this.sc.out.slice(this.emitted, this.sc.safe) + (this.sc.complete ? "" : this.sc.safeCloser));
+      this.emit(this.sc.takeSafe() + (this.sc.complete ? "" : this.sc.safeCloser));
     } else {
       this.emit(this.sc.complete ? this.decoded : "{}");
     }

@@ -5,8 +5,6 @@ import { JsonScanner } from "./json-scanner.ts";
 import { isWs } from "./markers.ts";
 import type { CallSink } from "./types.ts";
 
-export type { Step } from "./json-args.ts";
-
 export interface CallOptions {
   /** Keys holding the arguments (Llama writes "parameters"). */
   argKeys?: readonly string[];

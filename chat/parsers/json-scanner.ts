@@ -23,11 +23,13 @@ function ws(ch: string): boolean {
 }
 
 export class JsonScanner {
-  /** The consumed text, normalised: raw control characters inside strings are escaped. */
+  /** The consumed text not yet taken, normalised: raw control characters in strings are escaped. */
   out = "";
-  /** out.slice(0, safe) + safeCloser is valid JSON (0 while nothing closable was seen). */
+  /** Length of the consumed text that + safeCloser is valid JSON (0 while nothing closable). */
   safe = 0;
   safeCloser = "";
+  /** How much takeSafe() removed from the front of out. */
+  private taken = 0;
   private st = VALUE;
   /** Closing brackets of the open containers, innermost first. */
   private closers = "";
@@ -45,6 +47,16 @@ export class JsonScanner {
   finish(): boolean {
     if (this.st === NUM && NUMBER.test(this.num)) this.st = DONE;
     return this.st === DONE;
+  }
+
+  /** Removes and returns the safe text not taken yet (streaming: out keeps only the rest). */
+  takeSafe(): string {
+    const n = this.safe - this.taken;
+    if (n <= 0) return "";
+    const s = this.out.slice(0, n);
+    this.out = this.out.slice(n);
+    this.taken = this.safe;
+    return s;
   }
 
   /** "done-before": the value ended just before ch, which was not consumed. */
@@ -193,7 +205,7 @@ export class JsonScanner {
       default:
         return;
     }
-    this.safe = this.out.length;
+    this.safe = this.taken + this.out.length;
     this.safeCloser = closer;
   }
 }

@@ -2,49 +2,12 @@
 //   {"name": "get_weather", "parameters": {"city": "Paris"}}
 // and <|python_tag|> for built-in tools (`brave_search.call(query="...")`), raw code for the
 // code interpreter (reported as a call of "python" with {"code": ...}), or JSON.
-import { JsonCallReader } from "./json-call.ts";
+import { JsonObjectReader } from "./json-region.ts";
 import { skipWs } from "./markers.ts";
 import { closingParen, parseKwargs } from "./python-call.ts";
-import { done, fail, feedChars, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
+import { done, fail, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
 import { toolMap } from "./schema.ts";
 import type { CallSink, ToolDef } from "./types.ts";
-
-/** A JSON call object, optionally followed by `;` before the next one. */
-export class JsonObjectReader implements RegionReader {
-  private readonly json: JsonCallReader;
-  private after = false;
-
-  constructor(
-    calls: CallSink,
-    opts: ConstructorParameters<typeof JsonCallReader>[1],
-    private readonly separator = "",
-  ) {
-    this.json = new JsonCallReader(calls, opts);
-  }
-
-  get started(): boolean {
-    return this.json.started;
-  }
-
-  feed(text: string, final: boolean): Feed {
-    let pos = 0;
-    if (!this.after) {
-      const r = feedChars(this.json, text, 0);
-      this.json.flush();
-      if (r.step === "error" || (r.step === "more" && final)) {
-        this.json.abort();
-        return r.step === "more" && this.started ? done(r.pos) : fail(r.pos);
-      }
-      if (r.step === "more") return more(r.pos);
-      this.after = true;
-      pos = r.pos;
-    }
-    if (!this.separator) return done(pos);
-    const j = skipWs(text, pos);
-    if (j === text.length && !final) return more(pos);
-    return done(text.startsWith(this.separator, j) ? j + this.separator.length : pos);
-  }
-}
 
 const IDENT_SO_FAR = /^[A-Za-z_][\w.]*$/;
 const BUILTIN = /^([A-Za-z_]\w*)\.call\(/;

@@ -6,10 +6,12 @@ export type Scan =
   | { hit: false; safe: number };
 
 /**
- * Earliest complete marker at or after `from` (ties: the longest). A hit that could still grow
- * into a longer marker is not reported yet: the text from there is held as undecided.
+ * Earliest complete marker at or after `from` (ties: the longest). Unless `final`, a hit is not
+ * reported while the text could still turn out to hold an earlier or longer marker (the end of
+ * the text is a cut-off marker that starts before the hit, or the hit may grow): the text from
+ * there is undecided.
  */
-export function scan(text: string, markers: readonly string[], from = 0): Scan {
+export function scan(text: string, markers: readonly string[], from = 0, final = false): Scan {
   let index = -1;
   let marker = "";
   for (const m of markers) {
@@ -19,11 +21,12 @@ export function scan(text: string, markers: readonly string[], from = 0): Scan {
       marker = m;
     }
   }
+  if (final) return index < 0 ? { hit: false, safe: text.length } : { hit: true, index, marker };
   const partial = text.length - partialSuffix(text, markers, from);
   if (index < 0) return { hit: false, safe: partial };
+  if (partial < index) return { hit: false, safe: partial };
   const rest = text.slice(index);
-  const longer = markers.some((m) => m.length > rest.length && m.startsWith(rest) && rest.startsWith(marker));
-  if (longer) return { hit: false, safe: index };
+  if (markers.some((m) => m.length > rest.length && m.startsWith(rest))) return { hit: false, safe: index };
   return { hit: true, index, marker };
 }
 

@@ -93,7 +93,7 @@ export class MarkupParser implements Body {
       }
     }
     if (!this.buf) return false;
-    const s = scan(this.buf, this.markers);
+    const s = scan(this.buf, this.markers, 0, final);
     if (!s.hit) {
       const end = final ? this.buf.length : s.safe;
       this.emit(this.buf.slice(0, end));
@@ -139,7 +139,7 @@ export class MarkupParser implements Body {
   /** Through the rest of a failed region: up to its end marker (included) or the next call. */
   private pass(final: boolean): boolean {
     const keep = this.mode === "raw";
-    const s = scan(this.buf, this.stops);
+    const s = scan(this.buf, this.stops, 0, final);
     if (!s.hit) {
       const end = final ? this.buf.length : s.safe;
       if (keep) this.emit(this.buf.slice(0, end));

@@ -2,7 +2,7 @@
 // the newer [TOOL_CALLS]NAME[ARGS]{...} per call (Small 3.2 may add [CALL_ID]id, Devstral,
 // Ministral/Magistral). Ids the model writes are ignored: we hand out our own 9-char ids.
 import { ArgsReader } from "./json-args.ts";
-import { JsonRegionReader } from "./hermes.ts";
+import { JsonRegionReader } from "./json-region.ts";
 import { partialSuffix, skipWs } from "./markers.ts";
 import { done, fail, feedChars, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
 import type { CallSink } from "./types.ts";

@@ -2,9 +2,8 @@
 //   <tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>\n</tool_call>
 // The arguments JSON is built as the parameters arrive: string parameters stream, others are
 // typed by the tool's schema once complete.
-import { expectClose } from "./hermes.ts";
 import { matchAt, partialSuffix, skipWs } from "./markers.ts";
-import { done, fail, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
+import { done, expectClose, fail, more, type Feed, type MarkupFormat, type RegionReader } from "./region.ts";
 import { convertValue, onlyString, paramTypes, toolMap } from "./schema.ts";
 import type { CallSink, FunctionDef, ToolDef } from "./types.ts";
 

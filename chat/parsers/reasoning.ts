@@ -25,6 +25,7 @@ export class ThinkSplitter {
   /** Nothing of the block emitted yet: leading whitespace and a repeated open tag are skipped. */
   private fresh = true;
   private skippedTag = false;
+  private pendingWs = "";
   private readonly stops: string[];
 
   constructor(
@@ -63,22 +64,26 @@ export class ThinkSplitter {
       }
     }
     if (this.fresh && !this.skipLeading(final)) return;
-    const s = scan(this.buf, this.stops);
+    const s = scan(this.buf, this.stops, 0, final);
     if (s.hit) {
-      this.sink.reasoning(this.buf.slice(0, s.index).replace(TRAILING_WS, ""));
+      this.emit(this.buf.slice(0, s.index));
       const keep = this.tags.close.includes(s.marker) ? s.marker.length : 0;
       this.toBody(this.buf.slice(s.index + keep), true);
       return;
     }
-    if (final) {
-      this.sink.reasoning(this.buf.replace(TRAILING_WS, ""));
-      this.buf = "";
-      return;
-    }
-    // Trailing whitespace waits: it is dropped if the block ends right after it.
-    const end = s.safe - TRAILING_WS.exec(this.buf.slice(0, s.safe))![0].length;
-    this.sink.reasoning(this.buf.slice(0, end));
+    const end = final ? this.buf.length : s.safe;
+    this.emit(this.buf.slice(0, end));
     this.buf = this.buf.slice(end);
+  }
+
+  /** Trailing whitespace waits: it is dropped if the block ends right after it. */
+  private emit(text: string): void {
+    const ws = TRAILING_WS.exec(text)![0];
+    const core = text.slice(0, text.length - ws.length);
+    if (core) {
+      this.sink.reasoning(this.pendingWs + core);
+      this.pendingWs = ws;
+    } else this.pendingWs += ws;
   }
 
   /** Skips whitespace and a repeated open tag at the start of the block; false: undecided. */

@@ -1,4 +1,5 @@
 // The contract between the markup driver and a family's tool-call reader.
+import { matchAt, skipWs } from "./markers.ts";
 import type { CallSink } from "./types.ts";
 
 /**
@@ -57,4 +58,14 @@ export function feedChars(
     if (step === "done") return { pos: i + 1, step };
   }
   return { pos: text.length, step: "more" };
+}
+
+/** After a call's body: the closing tag, whitespace before it allowed. */
+export function expectClose(text: string, pos: number, tag: string, final: boolean): Feed {
+  const j = skipWs(text, pos);
+  const m = matchAt(text, j, tag);
+  if (m === "yes") return done(j + tag.length);
+  // A closing tag cut off by the end of the output is still markup: consume it.
+  if (m === "partial" || j === text.length) return final ? done(text.length) : more(pos);
+  return done(j); // no closing tag: what follows is ordinary output again
 }

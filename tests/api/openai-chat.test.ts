@@ -209,9 +209,6 @@ describe("fromChatRequest", () => {
 
   test("recognized but unsupported fields are rejected with unsupported_parameter", () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ tools: [{ type: "function", function: { name: "f" } }] }, "tools"],
-      [{ tool_choice: "required" }, "tool_choice"],
-      [{ response_format: { type: "json_object" } }, "response_format"],
       [{ functions: [] }, "functions"],
       [{ logit_bias: { "50256": -100 } }, "logit_bias"],
       [{ modalities: ["text", "audio"] }, "modalities"],
@@ -221,6 +218,44 @@ describe("fromChatRequest", () => {
       const err = expectApiError(() => fromChatRequest(req(extra)), 400, param, "unsupported_parameter");
       expect(err.message).toContain("not supported yet");
     }
+  });
+
+  test("tools, tool_choice and parallel_tool_calls map to the internal request", () => {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
+    const auto = fromChatRequest(req({ tools }));
+    expect(auto.tools).toEqual([{ name: "get_weather", description: undefined, parameters: { type: "object" } }]);
+    expect(auto.toolChoice).toBe("auto");
+    expect(auto.parallelToolCalls).toBe(true);
+    expect(fromChatRequest(req({ tools, tool_choice: "required" })).toolChoice).toBe("required");
+    const named = fromChatRequest(req({ tools, tool_choice: { type: "function", function: { name: "get_weather" } }, parallel_tool_calls: false }));
+    expect(named.toolChoice).toEqual({ name: "get_weather" });
+    expect(named.parallelToolCalls).toBe(false);
+    expect(fromChatRequest(req()).toolChoice).toBe("none");
+  });
+
+  test("tool_choice that needs tools, or names a missing one, is a 400", () => {
+    expectApiError(() => fromChatRequest(req({ tool_choice: "required" })), 400, "tool_choice");
+    const tools = [{ type: "function", function: { name: "a" } }];
+    expectApiError(() => fromChatRequest(req({ tools, tool_choice: { type: "function", function: { name: "b" } } })), 400, "tool_choice");
+  });
+
+  test("response_format maps json_object and json_schema", () => {
+    expect(fromChatRequest(req({ response_format: { type: "json_object" } })).responseFormat).toEqual({ type: "json_object" });
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    expect(fromChatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } } })).responseFormat)
+      .toEqual({ type: "json_schema", name: "x", schema, strict: true });
+    expect(fromChatRequest(req({ response_format: { type: "text" } })).responseFormat).toBeUndefined();
+    expectApiError(() => fromChatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "x" } } })), 400, "response_format.json_schema.schema");
+  });
+
+  test("enable_thinking accepts booleans and strings; reasoning_effort and reasoning{} map", () => {
+    expect(fromChatRequest(req()).reasoning).toEqual({ enabled: true, effort: "medium" });
+    expect(fromChatRequest(req({ enable_thinking: "false" })).reasoning!.enabled).toBe(false);
+    expect(fromChatRequest(req({ enable_thinking: false })).reasoning!.enabled).toBe(false);
+    expect(fromChatRequest(req({ enable_thinking: "true" })).reasoning!.enabled).toBe(true);
+    expect(fromChatRequest(req({ reasoning_effort: "high" })).reasoning).toEqual({ enabled: true, effort: "high" });
+    expect(fromChatRequest(req({ reasoning_effort: "none" })).reasoning!.enabled).toBe(false);
+    expect(fromChatRequest(req({ reasoning: { effort: "low", enabled: true } })).reasoning).toEqual({ enabled: true, effort: "low" });
   });
 
   test("trivial values of unsupported fields are accepted", () => {

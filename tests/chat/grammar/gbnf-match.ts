@@ -135,12 +135,26 @@ export class Gbnf {
 
   /** Whether the root rule matches the whole of `text`. */
   accepts(text: string): boolean {
+    return this.#match(text, false);
+  }
+
+  /** Whether `text` can be continued into a match (generation cut short by a token limit). */
+  acceptsPrefix(text: string): boolean {
+    return this.#match(text, true);
+  }
+
+  #match(text: string, prefix: boolean): boolean {
     const input = [...text].map((c) => c.codePointAt(0)!);
     const memo = new Map<string, Set<number>>();
     const ends = (node: Node, pos: number): Set<number> => {
+      // Prefix mode: at the end of the input every symbol may still be matched by what follows
+      // (the converter never emits a rule that matches nothing).
+      if (prefix && pos === input.length) return new Set([pos]);
       switch (node.t) {
-        case "lit":
-          return node.cps.every((cp, i) => input[pos + i] === cp) ? new Set([pos + node.cps.length]) : new Set();
+        case "lit": {
+          const fits = node.cps.every((cp, i) => input[pos + i] === cp || (prefix && pos + i >= input.length));
+          return fits ? new Set([Math.min(pos + node.cps.length, input.length)]) : new Set();
+        }
         case "class": {
           const cp = input[pos];
           if (cp === undefined) return new Set();

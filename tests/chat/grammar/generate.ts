@@ -52,8 +52,8 @@ export class GrammarGenerator {
       batchSize: 512,
       microBatchSize: 512,
       sequences: 1,
-      threads: 2,
-      threadsBatch: 2,
+      threads: 1,
+      threadsBatch: 1,
       flashAttention: 0,
       unifiedKvCache: false,
     });

@@ -64,8 +64,8 @@ export function parse(opts: ParserOptions, text: string): Outcome {
   return collect(run(opts, [text]).events);
 }
 
-/** Whole; two chunks split at every boundary; one character at a time (code points: the
- *  server's chunks never split a character). */
+/** Whole; two chunks split at every boundary; one character at a time; a few random
+ *  many-chunk splits (code points: the server's chunks never split a character). */
 export function* chunkings(text: string): Generator<{ label: string; chunks: string[] }> {
   const chars = Array.from(text);
   yield { label: "whole", chunks: [text] };
@@ -75,6 +75,17 @@ export function* chunkings(text: string): Generator<{ label: string; chunks: str
     yield { label: `split@${i}`, chunks: [text.slice(0, offset), text.slice(offset)] };
   }
   yield { label: "per-char", chunks: chars };
+  let seed = text.length;
+  for (let n = 0; n < 10; n++) {
+    const chunks: string[] = [];
+    for (let i = 0; i < chars.length; ) {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      const len = 1 + (seed % 6);
+      chunks.push(chars.slice(i, i + len).join(""));
+      i += len;
+    }
+    yield { label: `random#${n}: ${JSON.stringify(chunks)}`, chunks };
+  }
 }
 
 export function idPattern(opts: ParserOptions): RegExp {
