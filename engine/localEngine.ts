@@ -108,9 +108,11 @@ export class LocalEngine implements Engine {
 
     let finished = false;
     let jobId: number | undefined;
+    // gpt-oss speaks in channels even without tools; other families only matter with tools.
+    const family: Family = tools.length > 0 || model.family === "gpt-oss" ? model.family : "none";
     const output = new OutputPipeline(
       createOutputParser({
-        family: tools.length > 0 ? model.family : "none",
+        family,
         reasoning: "auto",
         tools,
         thinkingForcedOpen: promptOpensReasoning(prompt),
@@ -127,6 +129,7 @@ export class LocalEngine implements Engine {
         maxTokens: req.maxTokens,
         stop,
         topLogprobs: req.topLogprobs,
+        renderSpecial: family !== "none",
       },
       (update) => {
         for (const event of toEvents(update, output, req.returnPrompt ? prompt : undefined)) events.push(event);

@@ -34,6 +34,8 @@ export interface Job {
   maxTokens?: number;
   stop: string[];
   topLogprobs?: number;
+  /** Render control tokens as text: tool-call and channel markers are control tokens in some families. */
+  renderSpecial: boolean;
 }
 
 export type ToRunner =

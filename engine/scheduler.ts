@@ -170,7 +170,7 @@ export class Scheduler {
     if (seq.job.topLogprobs !== undefined) {
       logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
     }
-    const { emit, stopped } = seq.stop.push(seq.utf8.push(vocab.piece(token)));
+    const { emit, stopped } = seq.stop.push(seq.utf8.push(vocab.piece(token, seq.job.renderSpecial)));
     // Held-back text still counts its token, so usage can attribute tokens to what they became.
     updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs });
     if (stopped) this.#finish(slot, seq, "stop", updates, false);

@@ -122,7 +122,8 @@ class Parser {
     const inner = this.#alternation();
     if (this.#peek() !== ")") this.#fail('missing ")"');
     this.#pos++;
-    return inner;
+    // Wrapped, so that "(a*)+" is a quantified group rather than a doubled quantifier.
+    return { kind: "seq", items: [inner] };
   }
 
   /** A character class; returns its set of code points. */

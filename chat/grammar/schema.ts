@@ -4,9 +4,10 @@
 import { type ArrayShape, arrayGrammar } from "./arrays.ts";
 import { UnsupportedSchemaError } from "./errors.ts";
 import { formatRule, FORMAT_RULE_NAMES } from "./formats.ts";
-import { alt, GrammarBuilder, literal, seq } from "./gbnf.ts";
+import { alt, GrammarBuilder, seq } from "./gbnf.ts";
 import { IGNORED, impliedTypes, isPlainObject, refuseAlways, refuseForType, type SchemaObject } from "./keywords.ts";
-import { deepEqual, mergeSchemas } from "./merge.ts";
+import { literalsGrammar } from "./literals.ts";
+import { mergeSchemas } from "./merge.ts";
 import { integerRange, type NumberBound, numberRange } from "./numbers.ts";
 import { type Additional, keyExcluding, type Member, objectGrammar } from "./objects.ts";
 import { PRIMITIVE_NAMES, primitive } from "./primitives.ts";
@@ -115,22 +116,9 @@ export class SchemaConverter {
     } else types = impliedTypes(schema);
     if (types.includes("number")) types = types.filter((t) => t !== "integer"); // number covers integer
 
-    if ("const" in schema || "enum" in schema) return this.#literals(schema, types, path);
+    if ("const" in schema || "enum" in schema) return literalsGrammar(schema, types, path);
     if (types.length === 0) return primitive(this.#b, "value");
     return alt(types.map((type) => this.#typed(type, schema, path, hint)));
-  }
-
-  /** enum/const: the listed values of the allowed types, written compactly. */
-  #literals(schema: SchemaObject, types: string[], path: string): string {
-    let values: unknown[];
-    if ("const" in schema) {
-      values = [schema.const];
-      if (Array.isArray(schema.enum) && !schema.enum.some((v) => deepEqual(v, schema.const))) values = [];
-    } else if (Array.isArray(schema.enum)) values = schema.enum;
-    else throw new UnsupportedSchemaError("enum", path, "must be an array");
-    const allowed = values.filter((v) => types.length === 0 || types.some((t) => hasType(v, t)));
-    if (allowed.length === 0) throw new UnsupportedSchemaError("const" in schema ? "const" : "enum", path, "no value satisfies the schema");
-    return alt(allowed.map((v) => literal(JSON.stringify(v))));
   }
 
   #typed(type: string, schema: SchemaObject, path: string, hint: string): string {
@@ -264,18 +252,6 @@ export class SchemaConverter {
     if (maxProperties !== undefined && !additional && maxProperties >= members.length) satisfied.push("maxProperties");
     refuseForType(schema, "object", path, satisfied);
     return objectGrammar(this.#b, hint, members, additional);
-  }
-}
-
-function hasType(value: unknown, type: string): boolean {
-  switch (type) {
-    case "null": return value === null;
-    case "boolean": return typeof value === "boolean";
-    case "string": return typeof value === "string";
-    case "number": return typeof value === "number";
-    case "integer": return Number.isInteger(value);
-    case "array": return Array.isArray(value);
-    default: return isPlainObject(value);
   }
 }
 

@@ -221,7 +221,7 @@ describe("fromChatRequest", () => {
   });
 
   test("tools, tool_choice and parallel_tool_calls map to the internal request", () => {
-    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
+    const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object" } } }];
     const auto = fromChatRequest(req({ tools }));
     expect(auto.tools).toEqual([{ name: "get_weather", description: undefined, parameters: { type: "object" } }]);
     expect(auto.toolChoice).toBe("auto");
@@ -235,7 +235,7 @@ describe("fromChatRequest", () => {
 
   test("tool_choice that needs tools, or names a missing one, is a 400", () => {
     expectApiError(() => fromChatRequest(req({ tool_choice: "required" })), 400, "tool_choice");
-    const tools = [{ type: "function", function: { name: "a" } }];
+    const tools = [{ type: "function" as const, function: { name: "a" } }];
     expectApiError(() => fromChatRequest(req({ tools, tool_choice: { type: "function", function: { name: "b" } } })), 400, "tool_choice");
   });
 

@@ -122,6 +122,7 @@ describe("patterns", () => {
     ["^a{2}b{0,2}$|^$", ["aab", ""], "ab"],
     ["^[^\\s\\S]?x$", ["x"], "x "],
     ["^😀+.$", ["😀😀x"], "😀x"],
+    ["^(a*b?)+c$|^[^]$|^[]x$", ["aabc", "c", "é"], "abcé"],
   ];
 
   for (const [pattern, examples, alphabet] of patterns) {

@@ -58,6 +58,11 @@ describe("jsonSchemaToGrammar text", () => {
     expect(rules(jsonSchemaToGrammar({ type: "integer", enum: [1, 1.5, "2"] })).root).toBe('"1"');
   });
 
+  test("enum values outside the schema's own limits are dropped", () => {
+    expect(rules(jsonSchemaToGrammar({ type: "string", enum: ["a", "abcd", "b1"], maxLength: 3, pattern: "^[a-z]+$" })).root).toBe('"\\"a\\""');
+    expect(rules(jsonSchemaToGrammar({ enum: [1, 5, 10], minimum: 2, exclusiveMaximum: 10 })).root).toBe('"5"');
+  });
+
   test("non-ASCII and control characters in literals", () => {
     expect(rules(jsonSchemaToGrammar({ const: "é\n\u0001" })).root).toBe('"\\"é\\\\n\\\\u0001\\""');
   });
