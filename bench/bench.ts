@@ -43,7 +43,7 @@ function parseArgs(argv: string[]): Options {
     maxTokens: 64,
     runs: 3,
     ttftRuns: 5,
-    concurrentRuns: 2,
+    concurrentRuns: 3,
     rounds: 2,
   };
   const ints: Record<string, keyof Options> = {
@@ -174,12 +174,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 interface StreamResult {
   /** ms from sending the request to the first chunk carrying content. */
   ttftMs: number;
-  /** ms from the first content chunk to the last one. */
+  /** ms from the first content chunk to the chunk carrying finish_reason (sent as soon as the
+   *  last token is sampled; a server may hold back the last tokens' text until then, as
+   *  llama-server did here, so the last content chunk is not the end of decoding). */
   decodeMs: number;
-  /** Share of the text that came after the first content chunk: a server may hold text back
-   *  (llama-server's chat parser holds leading whitespace), so the first chunk can carry
-   *  several tokens. */
-  afterFirstShare: number;
+  /** Estimated tokens carried by the first content chunk (at least 1): a server may hold text
+   *  back (partial UTF-8, whitespace), so it can carry several. */
+  firstChunkTokens: number;
   /** ms from sending the request to the end of the stream. */
   totalMs: number;
   contentChunks: number;
@@ -238,6 +239,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   let maxGap = 0;
   let text = "";
   let firstLength = 0;
+  let finishAt = 0;
   let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
   let finishReason = "";
   let serverTps: number | undefined;
@@ -263,7 +265,10 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
     if (typeof frame.timings?.predicted_per_second === "number") serverTps = frame.timings.predicted_per_second;
     const choice = frame.choices[0];
     if (!choice) return;
-    if (choice.finish_reason) finishReason = choice.finish_reason;
+    if (choice.finish_reason) {
+      finishReason = choice.finish_reason;
+      finishAt = at;
+    }
     const content = choice.delta?.content;
     if (typeof content === "string" && content.length > 0) {
       if (chunks === 0) {
@@ -296,8 +301,9 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
   if (chunks === 0) throw new BenchError(`${server.name}: no content chunks (finish_reason ${finishReason})`);
   return {
     ttftMs: firstAt - sent,
-    decodeMs: lastAt - firstAt,
-    afterFirstShare: text.length > 0 ? (text.length - firstLength) / text.length : 0,
+    decodeMs: (finishAt || lastAt) - firstAt,
+    // The output of these random-weight models is one token repeated: text is proportional.
+    firstChunkTokens: Math.max(1, Math.round((usage.completion_tokens * firstLength) / text.length)),
     totalMs: done - sent,
     contentChunks: chunks,
     maxGapMs: maxGap,
@@ -483,12 +489,8 @@ async function measure(server: Server, options: Options, m: Measurements): Promi
       },
       (r, load) => {
         check(r, "single stream");
-        // Tokens after the first chunk, over the time they took. A chunk is one token unless the
-        // server held text back (partial UTF-8, llama-server's leading whitespace): then count
-        // the tokens after the first chunk in proportion to its text (the output of these
-        // random-weight models is one or two tokens repeated). One token per chunk gives n - 1.
-        const after = Math.min(r.completionTokens - 1, r.completionTokens * r.afterFirstShare);
-        const tps = (after * 1000) / r.decodeMs;
+        // Tokens after the first content chunk, over the time until the finishing chunk.
+        const tps = ((r.completionTokens - r.firstChunkTokens) * 1000) / r.decodeMs;
         m.singleTps.push(tps);
         if (r.serverTps !== undefined) m.serverTps.push(r.serverTps);
         console.error(
@@ -657,6 +659,7 @@ try {
   process.exitCode = await main();
 } catch (error) {
   await stopServer(current);
-  console.error(`bench failed: ${error instanceof BenchError ? error.message : (error as Error).stack ?? error}`);
+  const e = error as Error;
+  console.error(`bench failed: ${error instanceof BenchError ? e.message : `${e?.name}: ${e?.message}\n${e?.stack ?? ""}`}`);
   process.exitCode = 1;
 }

@@ -3,6 +3,7 @@
 import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
 import { FALLBACK_STOP } from "../chat/fallback.ts";
 import { createOutputParser, detectFamily, promptOpensReasoning, type Family } from "../chat/parsers/index.ts";
+import { outputConstraint } from "./constraints.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { OutputPipeline } from "./output.ts";
 import type { JobUpdate, RunnerOptions } from "./protocol.ts";
@@ -108,16 +109,17 @@ export class LocalEngine implements Engine {
 
     let finished = false;
     let jobId: number | undefined;
-    // gpt-oss speaks in channels even without tools; other families only matter with tools.
-    const family: Family = tools.length > 0 || model.family === "gpt-oss" ? model.family : "none";
-    const output = new OutputPipeline(
-      createOutputParser({
-        family,
-        reasoning: "auto",
-        tools,
-        thinkingForcedOpen: promptOpensReasoning(prompt),
-      }),
-    );
+    // gpt-oss speaks in channels even without tools; other families only matter with tools,
+    // and a template with no known tool format gets the generic JSON envelope.
+    const toolFamily: Family = model.family === "none" ? "generic" : model.family;
+    const family: Family = tools.length > 0 ? toolFamily : model.family === "gpt-oss" ? "gpt-oss" : "none";
+    const thinkingForcedOpen = promptOpensReasoning(prompt);
+    const constraint = outputConstraint(req, tools, { family, templateSource: template.source, thinkingForcedOpen });
+    if ("error" in constraint) {
+      yield errorEvent(constraint.error);
+      return;
+    }
+    const output = new OutputPipeline(createOutputParser({ family, reasoning: "auto", tools, thinkingForcedOpen }));
     const events = new EventQueue<GenerateEvent>(() => {
       if (!finished && jobId !== undefined) model.client.cancel(jobId);
     });
@@ -125,7 +127,7 @@ export class LocalEngine implements Engine {
       {
         prompt,
         addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
-        sampling: req.sampling,
+        sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar } : req.sampling,
         maxTokens: req.maxTokens,
         stop,
         topLogprobs: req.topLogprobs,

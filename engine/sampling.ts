@@ -40,8 +40,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       for (let i = 0; i < promptTokens.length; i++) chain.accept(promptTokens[i]!);
     }
     if (params.grammar !== undefined) {
-      const grammar = l.llama_sampler_init_grammar(vocab.handle, Buffer.from(`${params.grammar}\0`), Buffer.from("root\0"));
-      chain.add(grammar, "grammar (the grammar did not parse)");
+      chain.setGrammar(l.llama_sampler_init_grammar(vocab.handle, Buffer.from(`${params.grammar}\0`), Buffer.from("root\0")));
     }
     if (params.temperature <= 0) {
       chain.add(l.llama_sampler_init_greedy(), "greedy");

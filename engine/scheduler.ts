@@ -92,7 +92,7 @@ export class Scheduler {
   /** One decode step over every active sequence; returns what each job produced. */
   step(): JobUpdate[] {
     const updates: JobUpdate[] = [];
-    this.#admit();
+    this.#admit(updates);
     const batch = this.#batch;
     batch.clear();
 
@@ -131,11 +131,20 @@ export class Scheduler {
     return updates;
   }
 
-  #admit(): void {
+  #admit(updates: JobUpdate[]): void {
     for (let slot = 0; slot < this.#slots.length && this.#queue.length > 0; slot++) {
       if (this.#slots[slot]) continue;
       const { job, prompt } = this.#queue.shift()!;
       const room = this.#contextPerSequence - prompt.length;
+      let sampler: SamplerChain;
+      try {
+        sampler = buildSamplerChain(this.#model, job.sampling, prompt);
+      } catch (error) {
+        // A grammar llama.cpp cannot parse fails this request only.
+        updates.push({ id: job.id, type: "error", error: { status: 400, code: "invalid_grammar", message: (error as Error).message } });
+        slot--;
+        continue;
+      }
       this.#context.clearSequence(slot);
       this.#slots[slot] = {
         job,
@@ -144,7 +153,7 @@ export class Scheduler {
         processed: 0,
         lastToken: -1,
         position: 0,
-        sampler: buildSamplerChain(this.#model, job.sampling, prompt),
+        sampler,
         utf8: new Utf8Stream(),
         stop: new StopMatcher(job.stop),
         generated: 0,

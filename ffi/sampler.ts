@@ -6,6 +6,8 @@ import { asPointer } from "./strings.ts";
 
 export class SamplerChain {
   #handle: Pointer | null;
+  // Kept outside the chain: consulted only when the chain's pick breaks the grammar.
+  #grammar: Pointer | null = null;
 
   constructor() {
     const handle = asPointer(lib().shim_sampler_chain_new());
@@ -25,9 +27,18 @@ export class SamplerChain {
     lib().llama_sampler_chain_add(this.handle, handle);
   }
 
-  /** Samples from the logits at batch index idx and accepts the token into the chain. */
+  /** Constrains sampling with a grammar sampler (llama_sampler_init_grammar); takes ownership. */
+  setGrammar(grammar: Pointer | bigint | null): void {
+    const handle = asPointer(grammar);
+    if (!handle) throw new Error("the grammar did not parse");
+    this.#grammar = handle;
+  }
+
+  /** Samples from the logits at batch index idx and accepts the token (grammar included). */
   sample(context: Context, idx: number): number {
-    return lib().llama_sampler_sample(this.handle, context.handle, idx);
+    const token = lib().shim_sample(context.handle, context.model.vocab.handle, idx, this.handle, this.#grammar);
+    if (token < 0) throw new Error("sampling failed: no logits at this batch index");
+    return token;
   }
 
   /** Feeds a prompt token to stateful samplers (penalties, DRY) without sampling. */
@@ -36,6 +47,8 @@ export class SamplerChain {
   }
 
   free(): void {
+    if (this.#grammar) lib().llama_sampler_free(this.#grammar);
+    this.#grammar = null;
     if (!this.#handle) return;
     lib().llama_sampler_free(this.#handle);
     this.#handle = null;

@@ -175,3 +175,46 @@ float shim_logprobs(
     if (token < 0 || token >= n_vocab) return NAN;
     return logits[token] - log_z;
 }
+
+// Samples like llama-server: the chain picks a token from the raw logits; only when the
+// grammar rejects it is the grammar applied to the whole vocabulary and the chain run again.
+// Applying a grammar to every candidate at every step is what makes constrained decoding slow.
+static llama_token_data * candidates = NULL;
+static int32_t            candidates_cap = 0;
+
+static void fill_candidates(const float * logits, int32_t n_vocab, llama_token_data_array * array) {
+    for (int32_t i = 0; i < n_vocab; i++) candidates[i] = (llama_token_data) { i, logits[i], 0.0f };
+    *array = (llama_token_data_array) { candidates, (size_t) n_vocab, -1, false };
+}
+
+int32_t shim_sample(
+        struct llama_context * ctx, const struct llama_vocab * vocab, int32_t idx,
+        struct llama_sampler * chain, struct llama_sampler * grammar) {
+    const float * logits = llama_get_logits_ith(ctx, idx);
+    const int32_t n_vocab = llama_vocab_n_tokens(vocab);
+    if (!logits) return -1;
+    if (candidates_cap < n_vocab) {
+        llama_token_data * grown = realloc(candidates, sizeof(llama_token_data) * (size_t) n_vocab);
+        if (!grown) return -1;
+        candidates = grown;
+        candidates_cap = n_vocab;
+    }
+    llama_token_data_array array;
+    fill_candidates(logits, n_vocab, &array);
+    llama_sampler_apply(chain, &array);
+    llama_token id = array.data[array.selected].id;
+    if (grammar) {
+        llama_token_data single = { id, 1.0f, 0.0f };
+        llama_token_data_array check = { &single, 1, -1, false };
+        llama_sampler_apply(grammar, &check);
+        if (isinf(single.logit) && single.logit < 0) {
+            fill_candidates(logits, n_vocab, &array);
+            llama_sampler_apply(grammar, &array);
+            llama_sampler_apply(chain, &array);
+            id = array.data[array.selected].id;
+        }
+        llama_sampler_accept(grammar, id);
+    }
+    llama_sampler_accept(chain, id);
+    return id;
+}

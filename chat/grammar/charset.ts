@@ -57,7 +57,7 @@ export function jsonChar(cp: number): string {
 /** The shorter of a class and its negation. */
 export function classOf(set: CharSet): string {
   const negated = complement(set);
-  return negated.length < set.length ? charClass(negated, true) : charClass(set);
+  return negated.length <= set.length ? charClass(negated, true) : charClass(set);
 }
 
 /** GBNF matching one character of `set` as it appears inside a JSON string; "" if empty. */

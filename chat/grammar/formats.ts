@@ -16,6 +16,12 @@ const DURATION_NUMBER = "[0-9]{1,10}";
 
 type Rule = { body: string; uses?: string[] };
 
+/** ISO 8601 duration parts in order, at least one: "nA (nB)? (nC)? | nB (nC)? | nC". */
+function durationParts(a: string, b: string, c: string): string {
+  const n = (unit: string) => `${DURATION_NUMBER} "${unit}"`;
+  return `${n(a)} (${n(b)})? (${n(c)})? | ${n(b)} (${n(c)})? | ${n(c)}`;
+}
+
 const FORMATS: Record<string, Rule> = {
   date: { body: `[0-9]{4} "-" ${MONTH_DAY}` },
   time: { body: `${HOUR} ":" ${MINUTE} ":" ${MINUTE} ("." [0-9]{1,9})? ("Z" | [+-] ${HOUR} ":" ${MINUTE})` },
@@ -31,12 +37,8 @@ const FORMATS: Record<string, Rule> = {
     body: `"P" (duration-date ("T" duration-time)? | "T" duration-time | ${DURATION_NUMBER} "W")`,
     uses: ["duration-date", "duration-time"],
   },
-  "duration-date": {
-    body: `N "Y" (N "M")? (N "D")? | N "M" (N "D")? | N "D"`.replaceAll("N", DURATION_NUMBER),
-  },
-  "duration-time": {
-    body: `N "H" (N "M")? (N "S")? | N "M" (N "S")? | N "S"`.replaceAll("N", DURATION_NUMBER),
-  },
+  "duration-date": { body: durationParts("Y", "M", "D") },
+  "duration-time": { body: durationParts("H", "M", "S") },
 };
 
 export const SUPPORTED_FORMATS = ["date", "time", "date-time", "duration", "uuid", "email", "hostname", "ipv4"] as const;

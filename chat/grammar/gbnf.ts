@@ -123,6 +123,11 @@ export class GrammarBuilder {
     return name;
   }
 
+  /** Gives back a reserved name that was never defined. */
+  release(name: string): void {
+    if (this.#rules.get(name) === null) this.#rules.delete(name);
+  }
+
   define(name: string, body: string): void {
     this.#rules.set(name, body === "" ? '""' : body);
     if (!this.#byBody.has(body)) this.#byBody.set(body, name);

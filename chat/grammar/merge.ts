@@ -64,6 +64,16 @@ function combine(keyword: string, a: unknown, b: unknown, path: string): unknown
   }
 }
 
+function wellFormed(keyword: string, value: unknown): boolean {
+  switch (keyword) {
+    case "type": return typeof value === "string" || (Array.isArray(value) && value.every((t) => typeof t === "string"));
+    case "properties": return isPlainObject(value);
+    case "required": return Array.isArray(value) && value.every((r) => typeof r === "string");
+    case "enum": case "anyOf": return Array.isArray(value);
+    default: return true;
+  }
+}
+
 /** One schema equivalent to all of `parts` (oneOf is read as anyOf, as everywhere here). */
 export function mergeSchemas(parts: SchemaObject[], path: string): SchemaObject {
   const merged: SchemaObject = {};
@@ -71,6 +81,7 @@ export function mergeSchemas(parts: SchemaObject[], path: string): SchemaObject 
     for (const [rawKey, value] of Object.entries(part)) {
       if (IGNORED.has(rawKey)) continue;
       const key = rawKey === "oneOf" ? "anyOf" : rawKey;
+      if (!wellFormed(key, value)) throw new UnsupportedSchemaError(rawKey, path, "malformed value");
       merged[key] = key in merged ? combine(key, merged[key], value, path) : value;
     }
   }

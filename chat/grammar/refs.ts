@@ -19,7 +19,12 @@ export function resolvePointer(root: unknown, pointer: string, path: string): un
   let node = root;
   if (pointer === "#") return node;
   for (const raw of pointer.slice(2).split("/")) {
-    const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
+    } catch {
+      throw new UnsupportedSchemaError("$ref", path, `"${pointer}" is not a valid JSON Pointer`);
+    }
     const next = Array.isArray(node) ? node[Number(key)] : isPlainObject(node) ? node[key] : undefined;
     if (next === undefined) throw new UnsupportedSchemaError("$ref", path, `"${pointer}" does not resolve`);
     node = next;

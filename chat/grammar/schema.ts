@@ -8,7 +8,8 @@ import { alt, GrammarBuilder, seq } from "./gbnf.ts";
 import { IGNORED, impliedTypes, isPlainObject, refuseAlways, refuseForType, type SchemaObject } from "./keywords.ts";
 import { literalsGrammar } from "./literals.ts";
 import { mergeSchemas } from "./merge.ts";
-import { integerRange, type NumberBound, numberRange } from "./numbers.ts";
+import { bounds, count } from "./limits.ts";
+import { integerRange, numberRange } from "./numbers.ts";
 import { type Additional, keyExcluding, type Member, objectGrammar } from "./objects.ts";
 import { PRIMITIVE_NAMES, primitive } from "./primitives.ts";
 import { localPointer, refHint, resolvePointer } from "./refs.ts";
@@ -26,14 +27,37 @@ const TYPES = ["null", "boolean", "object", "array", "number", "integer", "strin
 type Head = ReadonlySet<string>;
 const NO_HEAD: Head = new Set();
 
+/** Nesting beyond this is taken for endless recursion through merged schemas. */
+const MAX_DEPTH = 200;
+
+interface Composite {
+  name: string;
+  /** Met again while being built: it becomes a named (recursive) rule. */
+  used: boolean;
+  done?: string;
+}
+
 export class SchemaConverter {
-  readonly #b = new GrammarBuilder(["root", ...PRIMITIVE_NAMES, ...FORMAT_RULE_NAMES, "key-rest"]);
+  readonly #b = new GrammarBuilder(["root", ...PRIMITIVE_NAMES, ...FORMAT_RULE_NAMES]);
   readonly #refs = new Map<string, string>();
+  readonly #composites = new WeakMap<object, Composite>();
+  #depth = 0;
 
   constructor(readonly root: unknown, readonly options: ConvertOptions = {}) {}
 
   convert(): string {
     this.#b.define("root", this.visit(this.root, "#", "root", NO_HEAD));
+    return this.#b.toString();
+  }
+
+  /**
+   * A grammar whose root is composed by `build`, which may turn any schema reachable from
+   * this converter's root into an expression (`$ref`s resolve against the root) and add
+   * rules of its own (tool-call markup around argument schemas).
+   */
+  compose(build: (schemaExpr: (schema: unknown, hint: string) => string, rules: GrammarBuilder) => string): string {
+    const schemaExpr = (schema: unknown, hint: string) => this.visit(schema, `#/${hint}`, hint, NO_HEAD);
+    this.#b.define("root", build(schemaExpr, this.#b));
     return this.#b.toString();
   }
 
@@ -44,9 +68,33 @@ export class SchemaConverter {
     refuseAlways(schema, path);
     const keys = Object.keys(schema).filter((k) => !IGNORED.has(k));
     if (typeof schema.$ref === "string" && keys.length === 1) return this.#ref(schema.$ref, path, head);
-    if ("$ref" in schema || "allOf" in schema) return this.#allOf(schema, path, hint, head);
-    if ("anyOf" in schema || "oneOf" in schema) return this.#anyOf(schema, path, hint, head);
-    return this.#plain(schema, path, hint);
+    if (++this.#depth > MAX_DEPTH) throw new UnsupportedSchemaError("allOf", path, "schema nests too deeply (endless recursion through merged schemas?)");
+    try {
+      if ("$ref" in schema || "allOf" in schema) return this.#composite(schema, hint, head, (h) => this.#allOf(schema, path, hint, h), path);
+      if ("anyOf" in schema || "oneOf" in schema) return this.#composite(schema, hint, head, (h) => this.#anyOf(schema, path, hint, h), path);
+      return this.#plain(schema, path, hint);
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** Merged and alternative schemas, built once per schema object; one met again inside
+   *  itself (recursion through $ref with siblings, say) becomes a named rule. */
+  #composite(schema: SchemaObject, hint: string, head: Head, build: (head: Head) => string, path: string): string {
+    const known = this.#composites.get(schema);
+    if (known) {
+      if (known.done !== undefined) return known.done;
+      if (head.has(known.name)) throw new UnsupportedSchemaError("$ref", path, "the schema contains itself before any token (left recursion)");
+      known.used = true;
+      return known.name;
+    }
+    const entry: Composite = { name: this.#b.reserve(hint), used: false };
+    this.#composites.set(schema, entry);
+    const body = build(new Set([...head, entry.name]));
+    if (entry.used) this.#b.define(entry.name, body);
+    else this.#b.release(entry.name);
+    entry.done = entry.used ? entry.name : body;
+    return entry.done;
   }
 
   #ref(ref: string, path: string, head: Head): string {
@@ -253,33 +301,4 @@ export class SchemaConverter {
     refuseForType(schema, "object", path, satisfied);
     return objectGrammar(this.#b, hint, members, additional);
   }
-}
-
-function count(schema: SchemaObject, keyword: string, path: string): number | undefined {
-  const value = schema[keyword];
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 0) throw new UnsupportedSchemaError(keyword, path, "must be a non-negative integer");
-  return value as number;
-}
-
-/** The tightest lower and upper bounds among minimum/exclusiveMinimum/maximum/exclusiveMaximum
- *  (draft 4's boolean exclusiveMinimum/exclusiveMaximum included). */
-function bounds(schema: SchemaObject, path: string): { min?: NumberBound; max?: NumberBound } {
-  const read = (keyword: string): number | undefined => {
-    const v = schema[keyword];
-    if (v === undefined || typeof v === "boolean") return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new UnsupportedSchemaError(keyword, path, "must be a number");
-    return v;
-  };
-  const pick = (inclusive: number | undefined, exclusive: number | undefined, draft4: unknown, lower: boolean): NumberBound | undefined => {
-    const candidates: NumberBound[] = [];
-    if (inclusive !== undefined) candidates.push({ value: inclusive, exclusive: draft4 === true });
-    if (exclusive !== undefined) candidates.push({ value: exclusive, exclusive: true });
-    // The tighter bound wins; at equal values the exclusive one is tighter.
-    return candidates.sort((a, b) => (a.value - b.value) * (lower ? -1 : 1) || Number(b.exclusive) - Number(a.exclusive))[0];
-  };
-  return {
-    min: pick(read("minimum"), read("exclusiveMinimum"), schema.exclusiveMinimum, true),
-    max: pick(read("maximum"), read("exclusiveMaximum"), schema.exclusiveMaximum, false),
-  };
 }

@@ -9,6 +9,12 @@ export const samplerSymbols = {
   llama_sampler_free: { args: [FFIType.ptr], returns: FFIType.void },
   // void llama_sampler_accept(llama_sampler * smpl, llama_token token);
   llama_sampler_accept: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.void },
+  // int32_t shim_sample(llama_context *, const llama_vocab *, int32_t idx, llama_sampler * chain,
+  //     llama_sampler * grammar);
+  shim_sample: {
+    args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
+    returns: FFIType.i32,
+  },
   // llama_token llama_sampler_sample(llama_sampler * smpl, llama_context * ctx, int32_t idx);
   llama_sampler_sample: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   // llama_sampler * llama_sampler_init_greedy(void);

@@ -1,24 +1,11 @@
 // Chat templates end to end on generated models with real tokenizers and real templates:
 // special tokens parse as single tokens, BOS appears exactly once, streamed text stays UTF-8.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { resolve } from "node:path";
 import { Model } from "../../ffi/model.ts";
-import { generateModel, LLAMA_CPP_SOURCE, llamaCppTemplate, TINY_QWEN, type ModelSpec } from "../fixtures/models.ts";
+import { generateModel, TINY_QWEN } from "../fixtures/models.ts";
+import { TINY_LLAMA3 } from "../support/generated.ts";
 import { readSse, startTestServer, type TestServer } from "../support/server.ts";
 
-const TINY_LLAMA3: ModelSpec = {
-  name: "tiny-llama3",
-  arch: "llama",
-  vocab: resolve(LLAMA_CPP_SOURCE, "models/ggml-vocab-llama-bpe.gguf"),
-  chatTemplate: llamaCppTemplate("meta-llama-Llama-3.3-70B-Instruct.jinja"),
-  nEmbd: 64,
-  nLayer: 2,
-  nHead: 4,
-  nHeadKv: 2,
-  nFf: 128,
-  ctxTrain: 4096,
-  type: "f32",
-};
 
 const conversation = [
   { role: "system", content: "You are terse." },

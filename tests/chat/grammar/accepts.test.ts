@@ -327,6 +327,16 @@ describe("$ref", () => {
     );
   });
 
+  test("recursion through a $ref with sibling keywords", () => {
+    const schema = {
+      $defs: { n: { type: "object", properties: { v: { type: "integer" }, next: { $ref: "#/$defs/n", required: ["v"] } }, additionalProperties: false } },
+      $ref: "#/$defs/n",
+    };
+    expectDocs(schema, ["{}", '{"v":1,"next":{"v":2,"next":{"v":3}}}'], ['{"next":{}}', '{"v":1,"next":{"v":2,"next":{}}}']);
+    const root = { type: "object", properties: { id: { type: "integer" }, child: { $ref: "#", required: ["id"] } }, additionalProperties: false };
+    expectDocs(root, ["{}", '{"child":{"id":2}}', '{"id":1,"child":{"id":2,"child":{"id":3}}}'], ['{"child":{}}', '{"child":{"id":2,"child":{}}}']);
+  });
+
   test("$ref with sibling keywords is their conjunction", () => {
     expectDocs({ $defs: { n: { type: "integer" } }, $ref: "#/$defs/n", minimum: 0, maximum: 9 }, ["0", "9"], ["10", "-1"]);
   });

@@ -42,6 +42,8 @@ describe("UnsupportedSchemaError", () => {
     ["$ref", { $ref: "#anchor" }],
     ["$ref", { $ref: "#/$defs/missing" }],
     ["$ref", { $defs: { a: { anyOf: [{ $ref: "#/$defs/a" }, { type: "null" }] } }, $ref: "#/$defs/a" }],
+    ["$ref", { $defs: { a: { anyOf: [{ $ref: "#/$defs/a", type: "object" }, { type: "null" }] } }, $ref: "#/$defs/a" }],
+    ["$ref", { allOf: [{ $ref: "#" }] }],
     ["$dynamicRef", { $dynamicRef: "#meta" }],
     ["allOf", { allOf: [{ type: "string" }, { type: "integer" }] }],
     ["allOf", { allOf: [{ properties: { a: { type: "integer" } }, required: ["a"] }], additionalProperties: false }],

@@ -1,0 +1,48 @@
+// The grammar a request's output must follow: a forced tool call in the model family's
+// format, or JSON for response_format. Unsupported schemas are a 400 naming the keyword.
+import { JSON_OBJECT_GRAMMAR, jsonSchemaToGrammar, UnsupportedSchemaError } from "../chat/grammar/index.ts";
+import { toolCallGrammar } from "../chat/grammar/toolCalls.ts";
+import type { Family } from "../chat/parsers/types.ts";
+import type { EngineErrorInfo, GenerateRequest, ReasoningEffort, ToolDefinition } from "./types.ts";
+
+/** Characters of reasoning a forced tool call leaves room for, by reasoning_effort. */
+const THINKING_BUDGET: Record<ReasoningEffort, number> = { none: 0, minimal: 64, low: 400, medium: 1600, high: 1990 };
+
+export interface ConstraintContext {
+  family: Family;
+  templateSource: string;
+  thinkingForcedOpen: boolean;
+}
+
+export type Constraint = { grammar?: string } | { error: EngineErrorInfo };
+
+export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], ctx: ConstraintContext): Constraint {
+  const choice = req.toolChoice ?? "auto";
+  const forcedCall = tools.length > 0 && (choice === "required" || typeof choice === "object");
+  const format = req.responseFormat;
+  if (forcedCall && format) {
+    return { error: { status: 400, code: "invalid_request", param: "response_format", message: "response_format cannot be combined with a required tool call" } };
+  }
+  try {
+    if (forcedCall) {
+      const named = typeof choice === "object" ? tools.filter((tool) => tool.name === choice.name) : tools;
+      return {
+        grammar: toolCallGrammar({
+          family: ctx.family,
+          tools: named,
+          parallel: typeof choice === "object" ? false : req.parallelToolCalls !== false,
+          thinking: ctx.thinkingForcedOpen ? "open" : ctx.templateSource.includes("<think>") ? "allowed" : "none",
+          mistralArgsForm: ctx.templateSource.includes("[ARGS]"),
+          thinkingBudget: THINKING_BUDGET[req.reasoning?.enabled === false ? "none" : (req.reasoning?.effort ?? "medium")],
+        }),
+      };
+    }
+    if (format?.type === "json_object") return { grammar: JSON_OBJECT_GRAMMAR };
+    if (format?.type === "json_schema") return { grammar: jsonSchemaToGrammar(format.schema, { strict: format.strict === true }) };
+    return {};
+  } catch (error) {
+    if (!(error instanceof UnsupportedSchemaError)) throw error;
+    const param = forcedCall ? "tools" : "response_format.json_schema.schema";
+    return { error: { status: 400, code: "unsupported_schema", param, message: `${error.message} (keyword "${error.keyword}")` } };
+  }
+}
