@@ -223,7 +223,7 @@ async function streamChat(server: Server, prompt: string, maxTokens: number): Pr
     headers: { "content-type": "application/json", connection: "close" },
     keepalive: false,
     body,
-    signal: AbortSignal.timeout(120_000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   if (res.status !== 200 || !res.body) {
     throw new BenchError(`${server.name}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
@@ -412,6 +412,9 @@ const median = (xs: number[]) => {
 
 let requestNo = 0;
 
+/** A request normally takes a few seconds; one this slow means a starved machine (or a hang). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** Other processes' load above which a measurement is thrown away and taken again. */
 const BUSY_CORES = 0.25;
 const RETRIES = 2;
@@ -443,7 +446,20 @@ async function sample<T>(pid: number, m: Measurements, run: () => Promise<T>, re
     await waitForQuiet(pid);
     const window = cpuWindow(pid);
     const started = performance.now();
-    const value = await run();
+    let value: T;
+    try {
+      value = await run();
+    } catch (error) {
+      if ((error as Error)?.name !== "TimeoutError") throw error;
+      const load = window();
+      const message = `a request took over ${REQUEST_TIMEOUT_MS / 1000} s (other processes used ${load.toFixed(2)} cores meanwhile)`;
+      if (attempt < RETRIES && patienceMs > 0 && load > BUSY_CORES) {
+        patienceMs = Math.max(0, patienceMs - (performance.now() - started));
+        console.error(`  (discarded: ${message}; again)`);
+        continue;
+      }
+      throw new BenchError(`${message}: ${load > BUSY_CORES ? "the machine is too busy to measure" : "the server seems stuck"}`);
+    }
     const load = window();
     const busy = load > BUSY_CORES;
     if (busy && attempt < RETRIES && patienceMs > 0) {

@@ -1,7 +1,7 @@
 // The grammar a request's output must follow: a forced tool call in the model family's
 // format, or JSON for response_format. Unsupported schemas are a 400 naming the keyword.
 import { JSON_OBJECT_GRAMMAR, jsonSchemaToGrammar, UnsupportedSchemaError } from "../chat/grammar/index.ts";
-import { toolCallGrammar } from "../chat/grammar/toolCalls.ts";
+import { toolCallGrammar, toolCallTriggers } from "../chat/grammar/toolCalls.ts";
 import type { Family } from "../chat/parsers/types.ts";
 import type { EngineErrorInfo, GenerateRequest, ReasoningEffort, ToolDefinition } from "./types.ts";
 
@@ -14,7 +14,7 @@ export interface ConstraintContext {
   thinkingForcedOpen: boolean;
 }
 
-export type Constraint = { grammar?: string } | { error: EngineErrorInfo };
+export type Constraint = { grammar?: string; triggers?: string[] } | { error: EngineErrorInfo };
 
 export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], ctx: ConstraintContext): Constraint {
   const choice = req.toolChoice ?? "auto";
@@ -28,13 +28,18 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
       const named = typeof choice === "object" ? tools.filter((tool) => tool.name === choice.name) : tools;
       return {
         grammar: toolCallGrammar({
-          family: ctx.family,
+          ...callOptions(req, ctx),
           tools: named,
           parallel: typeof choice === "object" ? false : req.parallelToolCalls !== false,
           thinking: ctx.thinkingForcedOpen ? "open" : ctx.templateSource.includes("<think>") ? "allowed" : "none",
-          mistralArgsForm: ctx.templateSource.includes("[ARGS]"),
-          thinkingBudget: THINKING_BUDGET[req.reasoning?.enabled === false ? "none" : (req.reasoning?.effort ?? "medium")],
         }),
+      };
+    }
+    if (tools.length > 0 && choice === "auto" && !format) {
+      // Free text until the model starts a call; from there the call must be well-formed.
+      return {
+        grammar: toolCallGrammar({ ...callOptions(req, ctx), tools, parallel: req.parallelToolCalls !== false, thinking: "none" }),
+        triggers: toolCallTriggers(ctx.family),
       };
     }
     if (format?.type === "json_object") return { grammar: JSON_OBJECT_GRAMMAR };
@@ -45,4 +50,12 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
     const param = forcedCall ? "tools" : "response_format.json_schema.schema";
     return { error: { status: 400, code: "unsupported_schema", param, message: `${error.message} (keyword "${error.keyword}")` } };
   }
+}
+
+function callOptions(req: GenerateRequest, ctx: ConstraintContext) {
+  return {
+    family: ctx.family,
+    mistralArgsForm: ctx.templateSource.includes("[ARGS]"),
+    thinkingBudget: THINKING_BUDGET[req.reasoning?.enabled === false ? "none" : (req.reasoning?.effort ?? "medium")],
+  };
 }

@@ -127,7 +127,7 @@ export class LocalEngine implements Engine {
       {
         prompt,
         addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
-        sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar } : req.sampling,
+        sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : req.sampling,
         maxTokens: req.maxTokens,
         stop,
         topLogprobs: req.topLogprobs,

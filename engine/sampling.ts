@@ -40,7 +40,14 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       for (let i = 0; i < promptTokens.length; i++) chain.accept(promptTokens[i]!);
     }
     if (params.grammar !== undefined) {
-      chain.setGrammar(l.llama_sampler_init_grammar(vocab.handle, Buffer.from(`${params.grammar}\0`), Buffer.from("root\0")));
+      const grammar = Buffer.from(`${params.grammar}\0`);
+      const root = Buffer.from("root\0");
+      const triggers = params.grammarTriggers;
+      chain.setGrammar(
+        triggers?.length
+          ? l.shim_sampler_grammar_lazy(vocab.handle, grammar, root, Buffer.from(triggers.map((t) => `${t}\0`).join("")), triggers.length)
+          : l.llama_sampler_init_grammar(vocab.handle, grammar, root),
+      );
     }
     if (params.temperature <= 0) {
       chain.add(l.llama_sampler_init_greedy(), "greedy");

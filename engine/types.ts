@@ -46,6 +46,8 @@ export interface SamplingParams {
   seed?: number;
   /** GBNF grammar constraining the output (structured output, forced tool calls). */
   grammar?: string;
+  /** The grammar applies only from the first match of one of these patterns (tool_choice auto). */
+  grammarTriggers?: string[];
 }
 
 export interface ToolDefinition {

@@ -218,3 +218,18 @@ int32_t shim_sample(
     llama_sampler_accept(chain, id);
     return id;
 }
+
+// A grammar that waits for a trigger: free text until a pattern matches, then constrained.
+// Patterns arrive joined by '\0' to keep the FFI flat.
+struct llama_sampler * shim_sampler_grammar_lazy(
+        const struct llama_vocab * vocab, const char * grammar, const char * root,
+        const char * patterns_joined, int32_t n_patterns) {
+    const char * patterns[16];
+    if (n_patterns > 16) n_patterns = 16;
+    const char * p = patterns_joined;
+    for (int32_t i = 0; i < n_patterns; i++) {
+        patterns[i] = p;
+        p += strlen(p) + 1;
+    }
+    return llama_sampler_init_grammar_lazy_patterns(vocab, grammar, root, patterns, (size_t) n_patterns, NULL, 0);
+}

@@ -23,6 +23,29 @@ export interface ToolGrammarOptions {
 
 type Expr = (schema: unknown, hint: string) => string;
 
+/**
+ * For tool_choice "auto": regexes (matched from the start of the output) whose first group is
+ * where a call begins; the grammar, built with thinking "none", constrains from there on.
+ */
+export function toolCallTriggers(family: Family): string[] {
+  const anywhere = (marker: string) => `[\s\S]*?(${marker})[\s\S]*`;
+  switch (family) {
+    case "hermes":
+    case "qwen3-coder":
+      return [anywhere("<tool_call>")];
+    case "llama3":
+      return ['^\s*(\{\s*"name")[\s\S]*'];
+    case "mistral":
+      return [anywhere("\[TOOL_CALLS\]")];
+    case "deepseek":
+      return [anywhere("<｜tool▁calls▁begin｜>")];
+    case "gpt-oss":
+      return [anywhere("<\|channel\|>commentary to=")];
+    default:
+      return ['^\s*(\{\s*"tool_calls")[\s\S]*'];
+  }
+}
+
 export function toolCallGrammar(options: ToolGrammarOptions): string {
   const schemas = toolSchemaRoot(options.tools);
   const converter = new SchemaConverter(schemas.root, { strict: true });

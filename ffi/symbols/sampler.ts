@@ -51,6 +51,12 @@ export const samplerSymbols = {
     args: [FFIType.ptr, FFIType.cstring, FFIType.cstring],
     returns: FFIType.ptr,
   },
+  // llama_sampler * shim_sampler_grammar_lazy(const llama_vocab *, const char * grammar, const char * root,
+  //     const char * patterns_joined, int32_t n_patterns);
+  shim_sampler_grammar_lazy: {
+    args: [FFIType.ptr, FFIType.cstring, FFIType.cstring, FFIType.ptr, FFIType.i32],
+    returns: FFIType.ptr,
+  },
   // float shim_logprobs(llama_context *, const llama_vocab *, int32_t idx, int32_t token, int32_t k,
   //     int32_t * top_ids, float * top_logprobs);
   shim_logprobs: {

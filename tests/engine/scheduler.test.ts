@@ -1,0 +1,87 @@
+// The scheduler in-process on the real-weights stories260K model (safe with any input).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Context } from "../../ffi/context.ts";
+import { Model } from "../../ffi/model.ts";
+import type { Job, JobUpdate } from "../../engine/protocol.ts";
+import { Scheduler } from "../../engine/scheduler.ts";
+import type { SamplingParams } from "../../engine/types.ts";
+import { STORIES_260K } from "../support/models.ts";
+
+let model: Model;
+let context: Context;
+let scheduler: Scheduler;
+let nextId = 1;
+
+const greedy: SamplingParams = {
+  temperature: 0, topK: 40, topP: 1, minP: 0, repeatPenalty: 1, repeatLastN: 64, presencePenalty: 0, frequencyPenalty: 0,
+  dryMultiplier: 0, dryBase: 1.75, dryAllowedLength: 2, dryPenaltyLastN: 0, drySequenceBreakers: [], xtcProbability: 0,
+  xtcThreshold: 0.1, xtcMinKeep: 1,
+};
+
+beforeAll(() => {
+  model = Model.load(STORIES_260K);
+  context = new Context(model, {
+    contextSize: 1024, batchSize: 64, microBatchSize: 64, sequences: 2, threads: 1, threadsBatch: 1, flashAttention: -1, unifiedKvCache: false,
+  });
+  scheduler = new Scheduler(model, context, 2, 64);
+});
+afterAll(() => {
+  scheduler.dispose();
+  context.free();
+  model.free();
+});
+
+function run(jobs: Omit<Job, "id" | "addSpecial" | "stop" | "renderSpecial">[]): Map<number, JobUpdate[]> {
+  const results = new Map<number, JobUpdate[]>();
+  for (const job of jobs) {
+    const id = nextId++;
+    const start = scheduler.submit({ id, addSpecial: true, stop: [], renderSpecial: false, ...job });
+    results.set(id, [start]);
+  }
+  while (!scheduler.idle) for (const update of scheduler.step()) results.get(update.id)!.push(update);
+  return results;
+}
+
+const textOf = (updates: JobUpdate[]) => updates.map((u) => (u.type === "text" ? u.text : "")).join("");
+
+describe("Scheduler", () => {
+  test("greedy decoding continues the story as the model was trained", () => {
+    const [updates] = run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 12 }]).values();
+    expect(textOf(updates!)).toStartWith(", there was a little girl named Lily");
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "length", completionTokens: 12 });
+  });
+
+  test("a prompt longer than the batch is processed in chunks, beside a running sequence", () => {
+    const long = "Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(6);
+    const results = [...run([
+      { prompt: "Once upon a time", sampling: greedy, maxTokens: 30 },
+      { prompt: long, sampling: greedy, maxTokens: 5 },
+    ]).values()];
+    expect(textOf(results[0]!)).toStartWith(", there was a little girl named Lily");
+    const start = results[1]![0] as Extract<JobUpdate, { type: "start" }>;
+    expect(start.promptTokens).toBeGreaterThan(64);
+    expect(results[1]!.at(-1)).toMatchObject({ type: "done", completionTokens: 5 });
+  });
+
+  test("a grammar constrains every token", () => {
+    const [updates] = run([{ prompt: "Once upon a time", sampling: { ...greedy, grammar: 'root ::= " the end" ("!" | ".")' }, maxTokens: 20 }]).values();
+    expect([" the end!", " the end."]).toContain(textOf(updates!));
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+  });
+
+  test("a lazy grammar leaves text free until its trigger, then constrains it", () => {
+    const sampling = { ...greedy, grammar: 'root ::= "girl" " who said yes."', grammarTriggers: ["[\\s\\S]*?(girl)[\\s\\S]*"] };
+    const [updates] = run([{ prompt: "Once upon a time", sampling, maxTokens: 40 }]).values();
+    expect(textOf(updates!)).toBe(", there was a little girl who said yes.");
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+  });
+
+  test("a grammar llama.cpp cannot parse fails that request only", () => {
+    const results = [...run([
+      { prompt: "Once upon a time", sampling: { ...greedy, grammar: "root ::= (" }, maxTokens: 5 },
+      { prompt: "Once upon a time", sampling: greedy, maxTokens: 5 },
+    ]).values()];
+    expect(results[0]!.at(-1)).toMatchObject({ type: "error", error: { status: 400, code: "invalid_grammar" } });
+    expect(results[1]!.at(-1)).toMatchObject({ type: "done", completionTokens: 5 });
+  });
+});
