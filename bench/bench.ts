@@ -441,7 +441,7 @@ async function waitForQuiet(pid: number): Promise<void> {
 }
 
 /** Runs one measurement; takes it again (at most RETRIES times) when the machine was busy. */
-async function sample<T>(pid: number, m: Measurements, run: () => Promise<T>, report: (value: T, load: string) => void): Promise<T> {
+async function sample<T>(pid: number, m: Measurements | undefined, run: () => Promise<T>, report: (value: T, load: string) => void): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     await waitForQuiet(pid);
     const window = cpuWindow(pid);
@@ -467,8 +467,10 @@ async function sample<T>(pid: number, m: Measurements, run: () => Promise<T>, re
       console.error(`  (discarded: other processes used ${load.toFixed(2)} cores meanwhile; again)`);
       continue;
     }
-    m.otherLoad.push(load);
-    if (busy) m.busySamples++;
+    if (m) {
+      m.otherLoad.push(load);
+      if (busy) m.busySamples++;
+    }
     report(value, `other load ${load.toFixed(2)} cores${busy ? " (busy machine: kept after retries)" : ""}`);
     return value;
   }
@@ -488,7 +490,7 @@ async function measure(server: Server, options: Options, m: Measurements): Promi
   const pid = server.proc.pid;
 
   // Warm-up: one full request (first decode allocates buffers, pages the weights in).
-  const warm = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
+  const warm = await sample(pid, undefined, () => streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens), () => {});
   check(warm, "warm-up");
   m.promptTokens = warm.promptTokens;
   m.sample = warm.text.slice(0, 40);

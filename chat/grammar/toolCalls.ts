@@ -28,21 +28,21 @@ type Expr = (schema: unknown, hint: string) => string;
  * where a call begins; the grammar, built with thinking "none", constrains from there on.
  */
 export function toolCallTriggers(family: Family): string[] {
-  const anywhere = (marker: string) => `[\s\S]*?(${marker})[\s\S]*`;
+  const anywhere = (marker: string) => String.raw`[\s\S]*?(${marker})[\s\S]*`;
   switch (family) {
     case "hermes":
     case "qwen3-coder":
       return [anywhere("<tool_call>")];
     case "llama3":
-      return ['^\s*(\{\s*"name")[\s\S]*'];
+      return [String.raw`^\s*(\{\s*"name")[\s\S]*`];
     case "mistral":
-      return [anywhere("\[TOOL_CALLS\]")];
+      return [anywhere(String.raw`\[TOOL_CALLS\]`)];
     case "deepseek":
       return [anywhere("<｜tool▁calls▁begin｜>")];
     case "gpt-oss":
-      return [anywhere("<\|channel\|>commentary to=")];
+      return [anywhere(String.raw`<\|channel\|>commentary to=`)];
     default:
-      return ['^\s*(\{\s*"tool_calls")[\s\S]*'];
+      return [String.raw`^\s*(\{\s*"tool_calls")[\s\S]*`];
   }
 }
 
