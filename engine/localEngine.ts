@@ -94,7 +94,8 @@ export class LocalEngine implements Engine {
     let prompt: string;
     try {
       prompt = model.template.render(req.messages, {
-        tools: tools.map((tool) => ({ type: "function", function: tool })),
+        // Several templates (gpt-oss) concatenate the description unguarded.
+        tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
         extra: {
           enable_thinking: req.reasoning?.enabled ?? true,
           reasoning_effort: req.reasoning?.effort ?? "medium",

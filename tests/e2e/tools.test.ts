@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateModel, TINY_QWEN } from "../fixtures/models.ts";
 import { validate } from "../chat/grammar/validate.ts";
-import { TINY_LLAMA3, TINY_QWEN3, TINY_QWEN3_CODER } from "../support/generated.ts";
+import {
+  TINY_DEEPSEEK_R1,
+  TINY_GPT_OSS,
+  TINY_LLAMA3,
+  TINY_MISTRAL_NEMO,
+  TINY_MISTRAL_SMALL,
+  TINY_QWEN3,
+  TINY_QWEN3_CODER,
+} from "../support/generated.ts";
 import { readSse, startTestServer, type TestServer } from "../support/server.ts";
 
 const weatherSchema = {
@@ -18,11 +26,13 @@ const tools = [
   { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { zone: { type: "string", enum: ["UTC", "CET"] } }, required: ["zone"] } } },
 ];
 const messages = [{ role: "user" as const, content: "What is the weather in Tokyo?" }];
-const sampling = { temperature: 0.7, max_tokens: 200, seed: 7 };
+// Minimal reasoning: thinking families get a short budget before a forced call.
+const sampling = { temperature: 0.7, max_tokens: 300, seed: 7, reasoning_effort: "minimal" as const };
 
 function expectValidCall(call: any) {
   expect(call.type).toBe("function");
-  expect(call.id).toMatch(/^call_[A-Za-z0-9]+$/);
+  // Mistral's templates demand 9 alphanumerics; everyone else gets call_ + 24.
+  expect(call.id).toMatch(/^(call_[A-Za-z0-9]{24}|[A-Za-z0-9]{9})$/);
   const args = JSON.parse(call.function.arguments);
   const tool = tools.find((t) => t.function.name === call.function.name);
   expect(tool).toBeDefined();
@@ -33,6 +43,10 @@ describe.each([
   ["Qwen2.5 (hermes <tool_call>)", TINY_QWEN],
   ["Llama 3.3 (JSON call)", TINY_LLAMA3],
   ["Qwen3-Coder (XML parameters)", TINY_QWEN3_CODER],
+  ["Mistral Nemo ([TOOL_CALLS] JSON list)", TINY_MISTRAL_NEMO],
+  ["Mistral Small 3.2 ([TOOL_CALLS]name[ARGS])", TINY_MISTRAL_SMALL],
+  ["DeepSeek R1 (tool call blocks)", TINY_DEEPSEEK_R1],
+  ["gpt-oss (harmony channels)", TINY_GPT_OSS],
 ])("forced tool calls: %s", (_family, spec) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -62,11 +76,12 @@ describe.each([
   });
 
   test("streamed: the SDK accumulates the call; the first delta carries id, type, name and empty arguments", async () => {
-    const response = await server.post("/v1/chat/completions", { model: server.modelId, messages, tools, tool_choice: "required", ...sampling, stream: true });
+    const single = { parallel_tool_calls: false };
+    const response = await server.post("/v1/chat/completions", { model: server.modelId, messages, tools, tool_choice: "required", ...sampling, ...single, stream: true });
     const chunks = (await readSse(response)).slice(0, -1) as any[];
     const deltas = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
     expect(deltas[0]).toMatchObject({ index: 0, type: "function", function: { arguments: "" } });
-    expect(deltas[0].id).toMatch(/^call_/);
+    expect(deltas[0].id).toMatch(/^(call_|[A-Za-z0-9]{9}$)/);
     expect(typeof deltas[0].function.name).toBe("string");
     for (const later of deltas.slice(1)) expect(later.id === undefined || later.function.arguments === "").toBe(true);
     const content = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
@@ -74,7 +89,7 @@ describe.each([
     expect(content).not.toContain("<function=");
     expect(chunks.at(-1).choices[0].finish_reason).toBe("tool_calls");
 
-    const runner = server.openai.chat.completions.stream({ model: server.modelId, messages, tools, tool_choice: "required", ...sampling });
+    const runner = server.openai.chat.completions.stream({ model: server.modelId, messages, tools, tool_choice: "required", ...sampling, ...single });
     const final = await runner.finalChatCompletion();
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
     for (const call of final.choices[0]!.message.tool_calls!) expectValidCall(call);

@@ -22,3 +22,27 @@ export const TINY_QWEN3: ModelSpec = { ...TINY_QWEN, name: "tiny-qwen3", chatTem
 
 /** Qwen3-Coder's XML tool-call format. */
 export const TINY_QWEN3_CODER: ModelSpec = { ...TINY_QWEN, name: "tiny-qwen3-coder", chatTemplate: llamaCppTemplate("Qwen3-Coder.jinja") };
+
+const TINY_LLAMA_SPM = {
+  arch: "llama" as const,
+  vocab: resolve(LLAMA_CPP_SOURCE, "models/ggml-vocab-llama-spm.gguf"),
+  nEmbd: 64,
+  nLayer: 2,
+  nHead: 4,
+  nHeadKv: 2,
+  nFf: 128,
+  ctxTrain: 4096,
+  type: "f32" as const,
+};
+
+/** Mistral Nemo: `[TOOL_CALLS][{...}]`. */
+export const TINY_MISTRAL_NEMO: ModelSpec = { ...TINY_LLAMA_SPM, name: "tiny-mistral-nemo", chatTemplate: llamaCppTemplate("mistralai-Mistral-Nemo-Instruct-2407.jinja") };
+
+/** Mistral Small 3.2: `[TOOL_CALLS]name[ARGS]{...}`. */
+export const TINY_MISTRAL_SMALL: ModelSpec = { ...TINY_LLAMA_SPM, name: "tiny-mistral-small", chatTemplate: llamaCppTemplate("Mistral-Small-3.2-24B-Instruct-2506.jinja") };
+
+/** DeepSeek R1 distilled into Qwen: `<｜tool▁calls▁begin｜>...` and `<think>`. */
+export const TINY_DEEPSEEK_R1: ModelSpec = { ...TINY_QWEN, name: "tiny-deepseek-r1", chatTemplate: llamaCppTemplate("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja") };
+
+/** gpt-oss's harmony channels, on the Qwen tokenizer (its own is not in llama.cpp's source). */
+export const TINY_GPT_OSS: ModelSpec = { ...TINY_QWEN, name: "tiny-gpt-oss", chatTemplate: llamaCppTemplate("openai-gpt-oss-120b.jinja") };
