@@ -2,6 +2,7 @@
 // the job on that model's runner, turning runner updates into GenerateEvents.
 import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
 import { FALLBACK_STOP } from "../chat/fallback.ts";
+import { templateWantsNineCharIds, withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { createOutputParser, detectFamily, promptOpensReasoning, type Family } from "../chat/parsers/index.ts";
 import { outputConstraint } from "./constraints.ts";
 import { EventQueue } from "./eventQueue.ts";
@@ -93,7 +94,8 @@ export class LocalEngine implements Engine {
     const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
     let prompt: string;
     try {
-      prompt = model.template.render(req.messages, {
+      const messages = templateWantsNineCharIds(model.template.source) ? withNineCharToolCallIds(req.messages) : req.messages;
+      prompt = model.template.render(messages, {
         // Several templates (gpt-oss) concatenate the description unguarded.
         tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
         extra: {
@@ -102,7 +104,8 @@ export class LocalEngine implements Engine {
         },
       });
     } catch (error) {
-      yield errorEvent({ status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message });
+      const hint = "; if the template cannot be rendered here, start the server with --chat-template-file pointing to a fixed copy";
+      yield errorEvent({ status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message + hint });
       return;
     }
     const template = model.template;
