@@ -3,18 +3,16 @@
 import { resolve } from "node:path";
 import { LLAMA_CPP_SOURCE, llamaCppTemplate, TINY_QWEN, type ModelSpec } from "../fixtures/models.ts";
 
+/** The tiny dimensions of TINY_QWEN: loads and decodes in milliseconds. */
+const { nEmbd, nLayer, nHead, nHeadKv, nFf, ctxTrain, type } = TINY_QWEN;
+const TINY_DIMS = { nEmbd, nLayer, nHead, nHeadKv, nFf, ctxTrain, type };
+
 export const TINY_LLAMA3: ModelSpec = {
+  ...TINY_DIMS,
   name: "tiny-llama3",
   arch: "llama",
   vocab: resolve(LLAMA_CPP_SOURCE, "models/ggml-vocab-llama-bpe.gguf"),
   chatTemplate: llamaCppTemplate("meta-llama-Llama-3.3-70B-Instruct.jinja"),
-  nEmbd: 64,
-  nLayer: 2,
-  nHead: 4,
-  nHeadKv: 2,
-  nFf: 128,
-  ctxTrain: 4096,
-  type: "f32",
 };
 
 /** Qwen3's template (thinking, <tool_call>) on the Qwen tokenizer. */
@@ -23,17 +21,7 @@ export const TINY_QWEN3: ModelSpec = { ...TINY_QWEN, name: "tiny-qwen3", chatTem
 /** Qwen3-Coder's XML tool-call format. */
 export const TINY_QWEN3_CODER: ModelSpec = { ...TINY_QWEN, name: "tiny-qwen3-coder", chatTemplate: llamaCppTemplate("Qwen3-Coder.jinja") };
 
-const TINY_LLAMA_SPM = {
-  arch: "llama" as const,
-  vocab: resolve(LLAMA_CPP_SOURCE, "models/ggml-vocab-llama-spm.gguf"),
-  nEmbd: 64,
-  nLayer: 2,
-  nHead: 4,
-  nHeadKv: 2,
-  nFf: 128,
-  ctxTrain: 4096,
-  type: "f32" as const,
-};
+const TINY_LLAMA_SPM = { ...TINY_DIMS, arch: "llama" as const, vocab: resolve(LLAMA_CPP_SOURCE, "models/ggml-vocab-llama-spm.gguf") };
 
 /** Mistral Nemo: `[TOOL_CALLS][{...}]`. */
 export const TINY_MISTRAL_NEMO: ModelSpec = { ...TINY_LLAMA_SPM, name: "tiny-mistral-nemo", chatTemplate: llamaCppTemplate("mistralai-Mistral-Nemo-Instruct-2407.jinja") };
