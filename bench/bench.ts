@@ -5,8 +5,9 @@
 //                      [--parallel N] [--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N]
 //                      [--rounds N] [--json FILE] [--only ours|llama]
 //
-// Each round starts llama-server, measures it, stops it, then does the same for our server;
-// medians are taken over all rounds.
+// Each round starts one server, measures it, stops it, then does the same for the other (the
+// order flips every round: llama-server, ours, ours, llama-server, ...); medians are taken over
+// all rounds. Measurements taken while other processes load the machine are retried.
 //
 // Exit codes: 0 when both servers ran and answered well-formed streams (whatever the ratios),
 // 1 when a server failed to start or a response was malformed, 2 on bad usage.
@@ -204,7 +205,14 @@ function requestBody(modelId: string, prompt: string, maxTokens: number) {
     ],
     stream: true,
     stream_options: { include_usage: true },
+    // Every sampling parameter pinned: the two servers' defaults differ (llama-server's
+    // repeat_penalty is 1.0, ours 1.1), and the same chain must run on both.
     temperature: 0,
+    top_k: 40,
+    top_p: 0.9,
+    min_p: 0,
+    repeat_penalty: 1.1,
+    repeat_last_n: 64,
     seed: 42,
     max_tokens: maxTokens,
     // llama-server reuses a slot's KV cache across requests by default; our server has no
@@ -370,6 +378,10 @@ interface Measurements {
   /** Decode tokens/s the server reported for the single-stream requests. */
   serverTps: number[];
   concurrentTps: number[];
+  /** Per concurrent run: ms until every stream had its first token. */
+  concurrentPromptMs: number[];
+  /** Per concurrent run: the streams' server-reported decode rates, summed. */
+  concurrentServerTps: number[];
   ttftMs: number[];
   /** Other processes' CPU load during each measurement, cores. */
   otherLoad: number[];
@@ -386,6 +398,8 @@ const emptyMeasurements = (): Measurements => ({
   singleTps: [],
   serverTps: [],
   concurrentTps: [],
+  concurrentPromptMs: [],
+  concurrentServerTps: [],
   ttftMs: [],
   otherLoad: [],
   promptTokens: 0,
@@ -537,8 +551,14 @@ async function measure(server: Server, options: Options, m: Measurements): Promi
         const tps = (tokens * 1000) / wall;
         m.concurrentTps.push(tps);
         const gap = Math.max(...results.map((r) => r.maxGapMs));
+        // When every stream had its first token (prompts done), and the decode rate after that.
+        const promptsDone = Math.max(...results.map((r) => r.ttftMs));
+        m.concurrentPromptMs.push(promptsDone);
+        const perStream = results.map((r) => r.serverTps).filter((x): x is number => x !== undefined);
+        if (perStream.length === results.length) m.concurrentServerTps.push(perStream.reduce((a, b) => a + b, 0));
         console.error(
-          `  ${options.parallel}x #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s, ` +
+          `  ${options.parallel}x #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s; ` +
+            `first tokens at ${results.map((r) => r.ttftMs).sort((a, b) => a - b).map((t) => t.toFixed(0)).join("/")} ms; server says ${fmt(m.concurrentServerTps.at(-1), 2)} tok/s summed; ` +
             `max gap ${gap.toFixed(0)} ms; ${load})`,
         );
       },
@@ -620,10 +640,11 @@ async function main(): Promise<number> {
   );
   const names: ServerName[] = options.only === "ours" ? ["ours"] : options.only === "llama" ? ["llama-server"] : ["llama-server", "ours"];
   const results: Partial<Record<ServerName, Measurements>> = {};
-  // One server at a time, never both at once; alternating rounds spread slow spells of a shared
-  // machine over both servers.
+  // One server at a time, never both at once. The order flips every round (A B, B A, ...): the
+  // speed of this shared machine drifts by several per cent over minutes, and an ABBA order
+  // cancels a steady drift instead of charging it to the server that runs second.
   for (let round = 0; round < options.rounds; round++) {
-    for (const name of names) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
       requestNo = 0;
       await runOne(name, options, logDir, (results[name] ??= emptyMeasurements()));
     }
@@ -635,6 +656,8 @@ async function main(): Promise<number> {
     { metric: "single-stream decode (tok/s, median)", ref: median(ref?.singleTps ?? []), ours: median(ours?.singleTps ?? []), digits: 2, target: ">= 0.95" },
     { metric: "  (server-reported decode, tok/s, median)", ref: median(ref?.serverTps ?? []), ours: median(ours?.serverTps ?? []), digits: 2, target: "info" },
     { metric: `${options.parallel} concurrent streams, total (tok/s, median)`, ref: median(ref?.concurrentTps ?? []), ours: median(ours?.concurrentTps ?? []), digits: 2, target: ">= 0.95" },
+    { metric: `  (all ${options.parallel} first tokens after, ms, median)`, ref: median(ref?.concurrentPromptMs ?? []), ours: median(ours?.concurrentPromptMs ?? []), digits: 0, target: "info" },
+    { metric: "  (server-reported decode, summed, median)", ref: median(ref?.concurrentServerTps ?? []), ours: median(ours?.concurrentServerTps ?? []), digits: 2, target: "info" },
     { metric: "TTFT, short prompt (ms, median)", ref: median(ref?.ttftMs ?? []), ours: median(ours?.ttftMs ?? []), digits: 0, target: "<= 1.05", lowerIsBetter: true },
   ];
   const header = ["metric", "llama-server", "ours", "ratio", "target"];
