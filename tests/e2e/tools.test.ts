@@ -2,6 +2,7 @@
 // tokenizers and templates of their families. Random weights say nothing useful on their own,
 // so these tests use what the server enforces: tool_choice and response_format grammars.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Ajv from "ajv";
 import { generateModel, TINY_QWEN } from "../fixtures/models.ts";
 import { validate } from "../chat/grammar/validate.ts";
 import {
@@ -29,6 +30,8 @@ const messages = [{ role: "user" as const, content: "What is the weather in Toky
 // Minimal reasoning: thinking families get a short budget before a forced call.
 const sampling = { temperature: 0.7, max_tokens: 300, seed: 7, reasoning_effort: "minimal" as const };
 
+const ajv = new Ajv();
+
 function expectValidCall(call: any) {
   expect(call.type).toBe("function");
   // Mistral's templates demand 9 alphanumerics; everyone else gets call_ + 24.
@@ -36,7 +39,7 @@ function expectValidCall(call: any) {
   const args = JSON.parse(call.function.arguments);
   const tool = tools.find((t) => t.function.name === call.function.name);
   expect(tool).toBeDefined();
-  expect(validate(args, tool!.function.parameters as any)).toEqual([]);
+  expect(ajv.validate(tool!.function.parameters, args)).toBe(true);
 }
 
 describe.each([
@@ -144,14 +147,17 @@ describe("structured output", () => {
     additionalProperties: false,
   };
 
-  test("json_schema answers always parse and validate", async () => {
+  test("json_schema answers always parse and validate (ajv)", async () => {
+    const check = new Ajv({ strict: true }).compile(schema);
     for (const seed of [1, 2, 3, 4]) {
       const completion = await server.openai.chat.completions.create({
         model: server.modelId, messages, temperature: 1, seed, max_tokens: 300,
         response_format: { type: "json_schema", json_schema: { name: "record", schema, strict: true } },
       });
       expect(completion.choices[0]!.finish_reason).toBe("stop");
-      expect(validate(JSON.parse(completion.choices[0]!.message.content!), schema as any)).toEqual([]);
+      const answer = JSON.parse(completion.choices[0]!.message.content!);
+      expect(check(answer)).toBe(true);
+      expect(validate(answer, schema as any)).toEqual([]);
     }
   });
 
