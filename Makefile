@@ -54,7 +54,8 @@ serve: setup
 	$(BUN) run server.ts --model "$(MODEL)" $(ARGS)
 
 test: setup
-	$(BUN) test --timeout 60000
+	$(BUN) x tsc -p .
+	$(BUN) test --timeout 120000
 
 # Ours against llama-server on the same model and flags; BENCH_ARGS passes flags to bench/bench.ts.
 # A standalone executable with the native libraries embedded (still needs glibc, libstdc++, libgomp).
