@@ -1,11 +1,9 @@
 // The Engine behind every protocol: resolves the model, renders its chat template, and runs
 // the job on that model's runner, turning runner updates into GenerateEvents.
-import { ChatTemplate, promptNeedsBos } from "../chat/template.ts";
-import { FALLBACK_STOP } from "../chat/fallback.ts";
-import { templateWantsNineCharIds, withNineCharToolCallIds } from "../chat/toolCallIds.ts";
-import { createOutputParser, detectFamily, promptOpensReasoning, type Family } from "../chat/parsers/index.ts";
-import { outputConstraint } from "./constraints.ts";
+import { createOutputParser, detectFamily, type Family } from "../chat/parsers/index.ts";
+import { ChatTemplate } from "../chat/template.ts";
 import { EventQueue } from "./eventQueue.ts";
+import { planJob } from "./jobPlan.ts";
 import { OutputPipeline } from "./output.ts";
 import type { JobUpdate, RunnerOptions } from "./protocol.ts";
 import { RunnerClient } from "./runnerClient.ts";
@@ -91,60 +89,24 @@ export class LocalEngine implements Engine {
       yield errorEvent({ status: 404, code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
       return;
     }
-    const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
-    let prompt: string;
-    try {
-      const messages = templateWantsNineCharIds(model.template.source) ? withNineCharToolCallIds(req.messages) : req.messages;
-      prompt = model.template.render(messages, {
-        // Several templates (gpt-oss) concatenate the description unguarded.
-        tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
-        extra: {
-          enable_thinking: req.reasoning?.enabled ?? true,
-          reasoning_effort: req.reasoning?.effort ?? "medium",
-        },
-      });
-    } catch (error) {
-      const hint = "; if the template cannot be rendered here, start the server with --chat-template-file pointing to a fixed copy";
-      yield errorEvent({ status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message + hint });
+    const plan = planJob(req, model.template, model.family);
+    if ("error" in plan) {
+      yield errorEvent(plan.error);
       return;
     }
-    const template = model.template;
-    const stop = template.isFallback ? [...req.stop, FALLBACK_STOP] : req.stop;
-
     let finished = false;
     let jobId: number | undefined;
-    // gpt-oss speaks in channels even without tools; other families only matter with tools,
-    // and a template with no known tool format gets the generic JSON envelope.
-    const toolFamily: Family = model.family === "none" ? "generic" : model.family;
-    const family: Family = tools.length > 0 ? toolFamily : model.family === "gpt-oss" ? "gpt-oss" : "none";
-    const thinkingForcedOpen = promptOpensReasoning(prompt);
-    const constraint = outputConstraint(req, tools, { family, templateSource: template.source, thinkingForcedOpen });
-    if ("error" in constraint) {
-      yield errorEvent(constraint.error);
-      return;
-    }
-    const output = new OutputPipeline(createOutputParser({ family, reasoning: "auto", tools, thinkingForcedOpen }));
+    const output = new OutputPipeline(createOutputParser(plan.parser));
     const events = new EventQueue<GenerateEvent>(() => {
       if (!finished && jobId !== undefined) model.client.cancel(jobId);
     });
-    const submitted = model.client.submit(
-      {
-        prompt,
-        addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
-        sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : req.sampling,
-        maxTokens: req.maxTokens,
-        stop,
-        topLogprobs: req.topLogprobs,
-        renderSpecial: family !== "none",
-      },
-      (update) => {
-        for (const event of toEvents(update, output, req.returnPrompt ? prompt : undefined)) events.push(event);
-        if (update.type === "done" || update.type === "error") {
-          finished = true;
-          events.end();
-        }
-      },
-    );
+    const submitted = model.client.submit(plan.job, (update) => {
+      for (const event of toEvents(update, output, req.returnPrompt ? plan.prompt : undefined)) events.push(event);
+      if (update.type === "done" || update.type === "error") {
+        finished = true;
+        events.end();
+      }
+    });
     if (typeof submitted !== "number") {
       yield errorEvent(submitted);
       return;

@@ -1,0 +1,56 @@
+// Everything decided before a request reaches a runner: the rendered prompt, the output
+// format (tool-call family, reasoning), the grammar, and the job itself.
+import type { ChatTemplate } from "../chat/template.ts";
+import { promptNeedsBos } from "../chat/template.ts";
+import { FALLBACK_STOP } from "../chat/fallback.ts";
+import { promptOpensReasoning, type Family, type ParserOptions } from "../chat/parsers/index.ts";
+import { templateWantsNineCharIds, withNineCharToolCallIds } from "../chat/toolCallIds.ts";
+import { outputConstraint } from "./constraints.ts";
+import type { Job } from "./protocol.ts";
+import type { EngineErrorInfo, GenerateRequest } from "./types.ts";
+
+export interface JobPlan {
+  prompt: string;
+  job: Omit<Job, "id">;
+  parser: ParserOptions;
+}
+
+const TEMPLATE_HINT = "; if the template cannot be rendered here, start the server with --chat-template-file pointing to a fixed copy";
+
+export function planJob(req: GenerateRequest, template: ChatTemplate, modelFamily: Family): JobPlan | { error: EngineErrorInfo } {
+  const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
+  let prompt: string;
+  try {
+    const messages = templateWantsNineCharIds(template.source) ? withNineCharToolCallIds(req.messages) : req.messages;
+    prompt = template.render(messages, {
+      // Several templates (gpt-oss) concatenate the description unguarded.
+      tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
+      extra: { enable_thinking: req.reasoning?.enabled ?? true, reasoning_effort: req.reasoning?.effort ?? "medium" },
+    });
+  } catch (error) {
+    return { error: { status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message + TEMPLATE_HINT } };
+  }
+
+  // gpt-oss speaks in channels even without tools; other families only matter with tools,
+  // and a template with no known tool format gets the generic JSON envelope.
+  const toolFamily: Family = modelFamily === "none" ? "generic" : modelFamily;
+  const family: Family = tools.length > 0 ? toolFamily : modelFamily === "gpt-oss" ? "gpt-oss" : "none";
+  const thinkingForcedOpen = promptOpensReasoning(prompt);
+  const constraint = outputConstraint(req, tools, { family, templateSource: template.source, thinkingForcedOpen });
+  if ("error" in constraint) return { error: constraint.error };
+
+  return {
+    prompt,
+    parser: { family, reasoning: "auto", tools, thinkingForcedOpen },
+    job: {
+      prompt,
+      addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
+      sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : req.sampling,
+      maxTokens: req.maxTokens,
+      stop: template.isFallback ? [...req.stop, FALLBACK_STOP] : req.stop,
+      topLogprobs: req.topLogprobs,
+      // Tool and channel markers are control tokens in some families.
+      renderSpecial: family !== "none",
+    },
+  };
+}
