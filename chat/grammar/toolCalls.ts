@@ -56,8 +56,11 @@ export function toolCallGrammar(options: ToolGrammarOptions): string {
   });
 }
 
+/** Calls one turn may make: a model looping on calls must still end its turn. */
+export const MAX_PARALLEL_CALLS = 8;
+
 function repeated(call: string, separator: string, parallel: boolean): string {
-  return parallel ? `${call} (${separator} ${call})*` : call;
+  return parallel ? `${call} (${separator} ${call}){0,${MAX_PARALLEL_CALLS - 1}}` : call;
 }
 
 function familyCalls(
