@@ -1,0 +1,112 @@
+// The machine is shared: to tell a slow server from a busy machine, each measurement reports
+// the CPU (in cores) that processes other than the server's tree and this script used, and is
+// taken again when that load was high.
+import { readdirSync, readFileSync } from "node:fs";
+import { BenchError } from "./errors.ts";
+import type { Measurements } from "./measure.ts";
+import { REQUEST_TIMEOUT_MS } from "./stream.ts";
+
+const TICKS_PER_SECOND = 100;
+
+/** Other processes' load above which a measurement is thrown away and taken again. */
+export const BUSY_CORES = 0.25;
+const RETRIES = 2;
+
+/** Extra time the whole run may spend waiting for a quiet machine and retrying; afterwards
+ *  measurements are kept as they come (and flagged), so the run stays a few minutes long. */
+let patienceMs = 90_000;
+
+function machineBusyTicks(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+}
+
+function treeTicks(roots: number[]): number {
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(entry), Number(f[1]));
+      ticks.set(Number(entry), Number(f[11]) + Number(f[12]));
+    } catch {
+      // gone
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 64; p = parent.get(p), hops++) if (roots.includes(p)) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const [pid, t] of ticks) if (inTree(pid)) sum += t;
+  return sum;
+}
+
+/** Starts a CPU window; the returned function gives other processes' load, in cores. */
+function cpuWindow(serverPid: number): () => number {
+  const roots = [serverPid, process.pid];
+  const m0 = machineBusyTicks();
+  const t0 = treeTicks(roots);
+  const start = performance.now();
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const other = machineBusyTicks() - m0 - (treeTicks(roots) - t0);
+    return Math.max(0, other / TICKS_PER_SECOND / seconds);
+  };
+}
+
+/** Waits (up to 15 s, within the patience left) for a second in which other processes use less
+ *  than a sixth of a core. */
+async function waitForQuiet(pid: number): Promise<void> {
+  const maxMs = Math.min(15_000, patienceMs);
+  const started = performance.now();
+  let load = 0;
+  while (performance.now() - started < maxMs) {
+    const window = cpuWindow(pid);
+    await Bun.sleep(1000);
+    load = window();
+    if (load < 0.15) break;
+  }
+  const waited = performance.now() - started;
+  patienceMs = Math.max(0, patienceMs - Math.max(0, waited - 1000));
+  if (waited > 1500) console.error(`  (waited ${(waited / 1000).toFixed(0)} s for a quiet machine; other load now ${load.toFixed(2)} cores)`);
+}
+
+/** Runs one measurement; takes it again (at most RETRIES times) when the machine was busy. */
+export async function sample<T>(pid: number, m: Measurements | undefined, run: () => Promise<T>, report: (value: T, load: string) => void): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await waitForQuiet(pid);
+    const window = cpuWindow(pid);
+    const started = performance.now();
+    let value: T;
+    try {
+      value = await run();
+    } catch (error) {
+      if ((error as Error)?.name !== "TimeoutError") throw error;
+      const load = window();
+      const message = `a request took over ${REQUEST_TIMEOUT_MS / 1000} s (other processes used ${load.toFixed(2)} cores meanwhile)`;
+      if (attempt < RETRIES && patienceMs > 0 && load > BUSY_CORES) {
+        patienceMs = Math.max(0, patienceMs - (performance.now() - started));
+        console.error(`  (discarded: ${message}; again)`);
+        continue;
+      }
+      throw new BenchError(`${message}: ${load > BUSY_CORES ? "the machine is too busy to measure" : "the server seems stuck"}`);
+    }
+    const load = window();
+    const busy = load > BUSY_CORES;
+    if (busy && attempt < RETRIES && patienceMs > 0) {
+      patienceMs = Math.max(0, patienceMs - (performance.now() - started));
+      console.error(`  (discarded: other processes used ${load.toFixed(2)} cores meanwhile; again)`);
+      continue;
+    }
+    if (m) {
+      m.otherLoad.push(load);
+      if (busy) m.busySamples++;
+    }
+    report(value, `other load ${load.toFixed(2)} cores${busy ? " (busy machine: kept after retries)" : ""}`);
+    return value;
+  }
+}
