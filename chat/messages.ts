@@ -44,11 +44,12 @@ export function toTemplateMessages(messages: ChatMessage[], opts: ShapeOptions):
       if (msg.content === "") msg.content = opts.toolCallContent;
     }
     if (m.reasoning) msg.reasoning_content = m.reasoning;
+    if (m.name) msg.name = m.name;
     if (m.role === "tool" && m.toolCallId !== undefined) {
       msg.tool_call_id = m.toolCallId;
       // Some templates label tool results with the function name; recover it from the call.
       const name = toolNames.get(m.toolCallId);
-      if (name !== undefined) msg.name = name;
+      if (name !== undefined && !m.name) msg.name = name;
     }
     out.push(msg);
   }

@@ -3,6 +3,7 @@
 import { JSON_OBJECT_GRAMMAR, jsonSchemaToGrammar, UnsupportedSchemaError } from "../chat/grammar/index.ts";
 import { toolCallGrammar, toolCallTriggers } from "../chat/grammar/toolCalls.ts";
 import type { Family } from "../chat/parsers/types.ts";
+import type { TemplateTraits } from "../chat/templateTraits.ts";
 import type { EngineErrorInfo, GenerateRequest, ReasoningEffort, ToolDefinition } from "./types.ts";
 
 /** Characters of reasoning a forced tool call leaves room for, by reasoning_effort. */
@@ -10,7 +11,7 @@ const THINKING_BUDGET: Record<ReasoningEffort, number> = { none: 0, minimal: 64,
 
 export interface ConstraintContext {
   family: Family;
-  templateSource: string;
+  traits: TemplateTraits;
   thinkingForcedOpen: boolean;
 }
 
@@ -31,7 +32,7 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
           ...callOptions(req, ctx),
           tools: named,
           parallel: typeof choice === "object" ? false : req.parallelToolCalls !== false,
-          thinking: ctx.thinkingForcedOpen ? "open" : ctx.templateSource.includes("<think>") ? "allowed" : "none",
+          thinking: ctx.thinkingForcedOpen ? "open" : ctx.traits.thinks ? "allowed" : "none",
         }),
       };
     }
@@ -55,7 +56,7 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
 function callOptions(req: GenerateRequest, ctx: ConstraintContext) {
   return {
     family: ctx.family,
-    mistralArgsForm: ctx.templateSource.includes("[ARGS]"),
+    mistralArgsForm: ctx.traits.mistralArgsForm,
     thinkingBudget: THINKING_BUDGET[req.reasoning?.enabled === false ? "none" : (req.reasoning?.effort ?? "medium")],
   };
 }

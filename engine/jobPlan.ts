@@ -1,10 +1,10 @@
 // Everything decided before a request reaches a runner: the rendered prompt, the output
 // format (tool-call family, reasoning), the grammar, and the job itself.
-import type { ChatTemplate } from "../chat/template.ts";
-import { promptNeedsBos } from "../chat/template.ts";
 import { FALLBACK_STOP } from "../chat/fallback.ts";
 import { promptOpensReasoning, type Family, type ParserOptions } from "../chat/parsers/index.ts";
-import { templateWantsNineCharIds, withNineCharToolCallIds } from "../chat/toolCallIds.ts";
+import type { ChatTemplate } from "../chat/template.ts";
+import type { TemplateTraits } from "../chat/templateTraits.ts";
+import { withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { outputConstraint } from "./constraints.ts";
 import type { Job } from "./protocol.ts";
 import type { EngineErrorInfo, GenerateRequest } from "./types.ts";
@@ -17,11 +17,11 @@ export interface JobPlan {
 
 const TEMPLATE_HINT = "; if the template cannot be rendered here, start the server with --chat-template-file pointing to a fixed copy";
 
-export function planJob(req: GenerateRequest, template: ChatTemplate, modelFamily: Family): JobPlan | { error: EngineErrorInfo } {
+export function planJob(req: GenerateRequest, template: ChatTemplate, traits: TemplateTraits): JobPlan | { error: EngineErrorInfo } {
   const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
   let prompt: string;
   try {
-    const messages = templateWantsNineCharIds(template.source) ? withNineCharToolCallIds(req.messages) : req.messages;
+    const messages = traits.nineCharToolCallIds ? withNineCharToolCallIds(req.messages) : req.messages;
     prompt = template.render(messages, {
       // Several templates (gpt-oss) concatenate the description unguarded.
       tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
@@ -33,10 +33,10 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, modelFamil
 
   // gpt-oss speaks in channels even without tools; other families only matter with tools,
   // and a template with no known tool format gets the generic JSON envelope.
-  const toolFamily: Family = modelFamily === "none" ? "generic" : modelFamily;
-  const family: Family = tools.length > 0 ? toolFamily : modelFamily === "gpt-oss" ? "gpt-oss" : "none";
+  const toolFamily: Family = traits.family === "none" ? "generic" : traits.family;
+  const family: Family = tools.length > 0 ? toolFamily : traits.family === "gpt-oss" ? "gpt-oss" : "none";
   const thinkingForcedOpen = promptOpensReasoning(prompt);
-  const constraint = outputConstraint(req, tools, { family, templateSource: template.source, thinkingForcedOpen });
+  const constraint = outputConstraint(req, tools, { family, traits, thinkingForcedOpen });
   if ("error" in constraint) return { error: constraint.error };
 
   return {
@@ -44,7 +44,7 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, modelFamil
     parser: { family, reasoning: "auto", tools, thinkingForcedOpen },
     job: {
       prompt,
-      addSpecial: promptNeedsBos(prompt, template.bosToken, template.addBos),
+      addSpecial: template.needsBos(prompt),
       sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : req.sampling,
       maxTokens: req.maxTokens,
       stop: template.isFallback ? [...req.stop, FALLBACK_STOP] : req.stop,

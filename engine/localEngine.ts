@@ -1,7 +1,8 @@
 // The Engine behind every protocol: resolves the model, renders its chat template, and runs
 // the job on that model's runner, turning runner updates into GenerateEvents.
-import { createOutputParser, detectFamily, type Family } from "../chat/parsers/index.ts";
+import { createOutputParser } from "../chat/parsers/index.ts";
 import { ChatTemplate } from "../chat/template.ts";
+import { templateTraits, type TemplateTraits } from "../chat/templateTraits.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { planJob } from "./jobPlan.ts";
 import { OutputPipeline } from "./output.ts";
@@ -23,8 +24,7 @@ interface LoadedModel {
   config: ModelConfig;
   client: RunnerClient;
   template?: ChatTemplate;
-  /** Tool-call and reasoning format of the model's template. */
-  family: Family;
+  traits?: TemplateTraits;
   created: number;
 }
 
@@ -36,7 +36,6 @@ export class LocalEngine implements Engine {
     this.#models = configs.map((config) => ({
       config,
       created: Math.floor(Date.now() / 1000),
-      family: "none" as Family,
       client: new RunnerClient({ name: config.id, runner: config.runner, queueSize: options.queueSize, log: options.log }),
     }));
     for (const model of this.#models) {
@@ -55,7 +54,7 @@ export class LocalEngine implements Engine {
           eosToken: info.eosText,
           addBos: info.addBos,
         });
-        model.family = model.template.isFallback ? "none" : detectFamily(model.template.source);
+        model.traits = templateTraits(model.template);
       }),
     );
   }
@@ -69,7 +68,6 @@ export class LocalEngine implements Engine {
       id: model.config.id,
       created: model.created,
       ownedBy: "local",
-      path: model.config.runner.modelPath,
       ready: model.client.ready,
     }));
   }
@@ -85,11 +83,11 @@ export class LocalEngine implements Engine {
 
   async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
     const model = this.#byName.get(req.model);
-    if (!model?.template) {
+    if (!model?.template || !model.traits) {
       yield errorEvent({ status: 404, code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
       return;
     }
-    const plan = planJob(req, model.template, model.family);
+    const plan = planJob(req, model.template, model.traits);
     if ("error" in plan) {
       yield errorEvent(plan.error);
       return;

@@ -15,10 +15,6 @@ export interface RunnerOptions {
 
 /** What the server learns about a model once its runner has loaded it. */
 export interface RunnerModelInfo {
-  description: string;
-  contextSize: number;
-  contextPerSequence: number;
-  contextTrained: number;
   chatTemplate?: string;
   bosText: string;
   eosText: string;

@@ -34,10 +34,6 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   send({
     type: "ready",
     info: {
-      description: model.description,
-      contextSize: context.size,
-      contextPerSequence: context.sizePerSequence,
-      contextTrained: model.contextLengthTrained,
       chatTemplate: model.chatTemplate(),
       bosText: vocab.bos >= 0 ? decoder.decode(vocab.piece(vocab.bos, true)) : "",
       eosText: vocab.eos >= 0 ? decoder.decode(vocab.piece(vocab.eos, true)) : "",

@@ -30,7 +30,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       // 0 and -1 both mean the whole context (llama-server's convention for dry_penalty_last_n).
       const lastN = params.dryPenaltyLastN <= 0 ? -1 : params.dryPenaltyLastN;
       chain.add(
-        l.shim_sampler_dry(vocab.handle, model.contextLengthTrained, params.dryMultiplier, params.dryBase,
+        l.shim_sampler_dry(vocab.handle, params.dryMultiplier, params.dryBase,
           params.dryAllowedLength, lastN, joined, breakers.length),
         "DRY",
       );

@@ -36,6 +36,7 @@ interface Sequence {
 interface Waiting {
   job: Job;
   prompt: Int32Array;
+  sampler: SamplerChain;
 }
 
 export class Scheduler {
@@ -78,13 +79,20 @@ export class Scheduler {
         },
       };
     }
-    this.#queue.push({ job, prompt });
+    let sampler: SamplerChain;
+    try {
+      sampler = buildSamplerChain(this.#model, job.sampling, prompt);
+    } catch (error) {
+      // A grammar llama.cpp cannot parse is refused like any other invalid request.
+      return { id: job.id, type: "error", error: { status: 400, code: "invalid_grammar", message: (error as Error).message } };
+    }
+    this.#queue.push({ job, prompt, sampler });
     return { id: job.id, type: "start", promptTokens: prompt.length };
   }
 
   cancel(id: number): void {
     const queued = this.#queue.findIndex((w) => w.job.id === id);
-    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (queued >= 0) this.#queue.splice(queued, 1)[0]!.sampler.free();
     const slot = this.#slots.findIndex((s) => s?.job.id === id);
     if (slot >= 0) this.#release(slot);
   }
@@ -92,7 +100,7 @@ export class Scheduler {
   /** One decode step over every active sequence; returns what each job produced. */
   step(): JobUpdate[] {
     const updates: JobUpdate[] = [];
-    this.#admit(updates);
+    this.#admit();
     const batch = this.#batch;
     batch.clear();
 
@@ -131,20 +139,11 @@ export class Scheduler {
     return updates;
   }
 
-  #admit(updates: JobUpdate[]): void {
+  #admit(): void {
     for (let slot = 0; slot < this.#slots.length && this.#queue.length > 0; slot++) {
       if (this.#slots[slot]) continue;
-      const { job, prompt } = this.#queue.shift()!;
+      const { job, prompt, sampler } = this.#queue.shift()!;
       const room = this.#contextPerSequence - prompt.length;
-      let sampler: SamplerChain;
-      try {
-        sampler = buildSamplerChain(this.#model, job.sampling, prompt);
-      } catch (error) {
-        // A grammar llama.cpp cannot parse fails this request only.
-        updates.push({ id: job.id, type: "error", error: { status: 400, code: "invalid_grammar", message: (error as Error).message } });
-        slot--;
-        continue;
-      }
       this.#context.clearSequence(slot);
       this.#slots[slot] = {
         job,
@@ -225,6 +224,7 @@ export class Scheduler {
 
   dispose(): void {
     for (let slot = 0; slot < this.#slots.length; slot++) this.#release(slot);
+    for (const waiting of this.#queue.splice(0)) waiting.sampler.free();
     this.#batch.dispose();
   }
 }

@@ -21,6 +21,8 @@ export interface ChatMessage {
   toolCallId?: string;
   /** Previous reasoning of an assistant turn, when the client sends it back. */
   reasoning?: string;
+  /** Participant name; templates that know it print it. */
+  name?: string;
 }
 
 export interface SamplingParams {
@@ -146,7 +148,6 @@ export interface ModelInfo {
   /** Unix seconds when it was registered. */
   created: number;
   ownedBy: string;
-  path: string;
   ready: boolean;
 }
 

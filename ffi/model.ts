@@ -44,23 +44,6 @@ export class Model {
     return value ? value : undefined;
   }
 
-  /** A metadata value as text (two-pass: ask the size, then fill). */
-  meta(key: string): string | undefined {
-    const name = cString(key);
-    const probe = Buffer.alloc(1);
-    const size = lib().llama_model_meta_val_str(this.handle, name, probe, 1);
-    if (size < 0) return undefined;
-    const buffer = Buffer.alloc(size + 1);
-    lib().llama_model_meta_val_str(this.handle, name, buffer, buffer.length);
-    return buffer.subarray(0, size).toString("utf8");
-  }
-
-  get description(): string {
-    const buffer = Buffer.alloc(256);
-    const n = lib().llama_model_desc(this.handle, buffer, buffer.length);
-    return buffer.subarray(0, Math.max(0, Math.min(n, buffer.length - 1))).toString("utf8");
-  }
-
   free(): void {
     if (!this.#handle) return;
     lib().llama_model_free(this.#handle);

@@ -128,10 +128,8 @@ struct llama_sampler * shim_sampler_chain_new(void) {
 
 // DRY takes an array of C strings; breakers arrive joined by '\0' to keep the FFI flat.
 struct llama_sampler * shim_sampler_dry(
-        const struct llama_vocab * vocab, int32_t n_ctx_train,
-        float multiplier, float base, int32_t allowed_length, int32_t penalty_last_n,
+        const struct llama_vocab * vocab, float multiplier, float base, int32_t allowed_length, int32_t penalty_last_n,
         const char * breakers_joined, int32_t n_breakers) {
-    (void) n_ctx_train;
     const char * breakers[64];
     if (n_breakers > 64) n_breakers = 64;
     const char * p = breakers_joined;

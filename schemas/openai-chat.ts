@@ -114,7 +114,7 @@ export const ChatMessage = t.Object(
       t.Union([t.String(), t.Array(ContentPart)]),
       "Text, or an array of text parts. May be null or absent only for assistant messages.",
     ),
-    name: t.Optional(t.String({ description: "Participant name (accepted, not used)." })),
+    name: t.Optional(t.String({ description: "Participant name, passed to the chat template (templates that know it print it)." })),
     tool_calls: t.Optional(t.Array(MessageToolCall, { description: "Tool calls made by an assistant message." })),
     tool_call_id: t.Optional(t.String({ description: "For tool messages: the tool call this result answers." })),
     reasoning_content: t.Optional(t.String({ description: "Previous reasoning of an assistant message." })),
@@ -186,6 +186,7 @@ export const ChatCompletionRequest = t.Object(
     reasoning: opt(
       t.Object(
         { effort: t.Optional(ReasoningEffort), enabled: t.Optional(t.Boolean()) },
+        // Open here so that fromChatRequest can name an unknown key in its 400 (Elysia would strip it).
         { additionalProperties: true },
       ),
       "Reasoning options in one object: effort and enabled (alternative to reasoning_effort/enable_thinking).",

@@ -62,7 +62,12 @@ function toResponseFormat(b: ChatCompletionRequest): ResponseFormat | undefined 
   return { type: "json_schema", name: spec.name, schema: spec.schema, strict: spec.strict ?? undefined };
 }
 
+const REASONING_KEYS = new Set(["effort", "enabled"]);
+
 function toReasoning(b: ChatCompletionRequest): ReasoningOptions {
+  for (const key of Object.keys(b.reasoning ?? {})) {
+    if (!REASONING_KEYS.has(key)) throw unsupported(`reasoning.${key}`, `reasoning.${key}`);
+  }
   const flag = b.enable_thinking ?? b.reasoning?.enabled;
   const effort = b.reasoning_effort ?? b.reasoning?.effort ?? "medium";
   const enabled = flag == null ? effort !== "none" : flag === true || flag === "true";
@@ -117,6 +122,7 @@ function toMessage(m: RequestMessage, i: number): ChatMessage {
   if (m.tool_calls?.length)
     msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
   if (role === "tool") msg.toolCallId = m.tool_call_id;
+  if (m.name) msg.name = m.name;
   const reasoning = m.reasoning_content ?? m.reasoning;
   if (role === "assistant" && reasoning) msg.reasoning = reasoning;
   return msg;

@@ -16,8 +16,6 @@ export const contextSymbols = {
   llama_n_ctx: { args: [FFIType.ptr], returns: FFIType.u32 },
   // uint32_t llama_n_ctx_seq(const llama_context * ctx);
   llama_n_ctx_seq: { args: [FFIType.ptr], returns: FFIType.u32 },
-  // uint32_t llama_n_batch(const llama_context * ctx);
-  llama_n_batch: { args: [FFIType.ptr], returns: FFIType.u32 },
   // llama_memory_t llama_get_memory(const llama_context * ctx);
   llama_get_memory: { args: [FFIType.ptr], returns: FFIType.ptr },
   // bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
@@ -25,8 +23,4 @@ export const contextSymbols = {
     args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32],
     returns: FFIType.bool,
   },
-  // llama_pos llama_memory_seq_pos_max(llama_memory_t mem, llama_seq_id seq_id);
-  llama_memory_seq_pos_max: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  // void llama_memory_clear(llama_memory_t mem, bool data);
-  llama_memory_clear: { args: [FFIType.ptr, FFIType.bool], returns: FFIType.void },
 } as const;

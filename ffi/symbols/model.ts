@@ -13,15 +13,4 @@ export const modelSymbols = {
   llama_model_n_ctx_train: { args: [FFIType.ptr], returns: FFIType.i32 },
   // const char * llama_model_chat_template(const llama_model * model, const char * name);
   llama_model_chat_template: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.cstring },
-  // int32_t llama_model_meta_val_str(const llama_model * model, const char * key, char * buf, size_t buf_size);
-  llama_model_meta_val_str: {
-    args: [FFIType.ptr, FFIType.cstring, FFIType.ptr, FFIType.u64],
-    returns: FFIType.i32,
-  },
-  // int32_t llama_model_desc(const llama_model * model, char * buf, size_t buf_size);
-  llama_model_desc: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
-  // uint64_t llama_model_n_params(const llama_model * model);
-  llama_model_n_params: { args: [FFIType.ptr], returns: FFIType.u64 },
-  // const char * llama_print_system_info(void);
-  llama_print_system_info: { args: [], returns: FFIType.cstring },
 } as const;

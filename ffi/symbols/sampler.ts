@@ -15,8 +15,6 @@ export const samplerSymbols = {
     args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
     returns: FFIType.i32,
   },
-  // llama_token llama_sampler_sample(llama_sampler * smpl, llama_context * ctx, int32_t idx);
-  llama_sampler_sample: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   // llama_sampler * llama_sampler_init_greedy(void);
   llama_sampler_init_greedy: { args: [], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_dist(uint32_t seed);
@@ -40,10 +38,10 @@ export const samplerSymbols = {
     args: [FFIType.i32, FFIType.i32, FFIType.f32, FFIType.f32, FFIType.f32],
     returns: FFIType.ptr,
   },
-  // llama_sampler * shim_sampler_dry(const llama_vocab *, int32_t n_ctx_train, float multiplier,
-  //     float base, int32_t allowed_length, int32_t penalty_last_n, const char * breakers_joined, int32_t n);
+  // llama_sampler * shim_sampler_dry(const llama_vocab *, float multiplier, float base,
+  //     int32_t allowed_length, int32_t penalty_last_n, const char * breakers_joined, int32_t n);
   shim_sampler_dry: {
-    args: [FFIType.ptr, FFIType.i32, FFIType.f32, FFIType.f32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32],
+    args: [FFIType.ptr, FFIType.f32, FFIType.f32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32],
     returns: FFIType.ptr,
   },
   // llama_sampler * llama_sampler_init_grammar(const llama_vocab *, const char * grammar_str, const char * root);

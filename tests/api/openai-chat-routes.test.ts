@@ -40,8 +40,8 @@ class ScriptedEngine implements Engine {
 
   listModels(): ModelInfo[] {
     return [
-      { id: "test-model", created: 1700000000, ownedBy: "bunllama", path: "/m.gguf", ready: true },
-      { id: "org/other", created: 1700000001, ownedBy: "bunllama", path: "/o.gguf", ready: true },
+      { id: "test-model", created: 1700000000, ownedBy: "bunllama", ready: true },
+      { id: "org/other", created: 1700000001, ownedBy: "bunllama", ready: true },
     ];
   }
 
@@ -195,6 +195,8 @@ describe("POST /v1/chat/completions", () => {
     await expectOpenAIError(await post(app, chat({ n: 3 })), 400, "n", "unsupported_parameter");
     await expectOpenAIError(await post(app, chat({ top_logprobs: 2 })), 400, "top_logprobs");
     await expectOpenAIError(await post(app, chat({ tool_choice: "required" })), 400, "tool_choice");
+    // reasoning{} fields this server does not know would be silently ignored: refused instead.
+    await expectOpenAIError(await post(app, chat({ reasoning: { effort: "low", exclude: true } })), 400, "reasoning.exclude", "unsupported_parameter");
   });
 
   test("unknown model is a 404", async () => {

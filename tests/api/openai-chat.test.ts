@@ -248,6 +248,10 @@ describe("fromChatRequest", () => {
     expectApiError(() => fromChatRequest(req({ response_format: { type: "json_schema", json_schema: { name: "x" } } })), 400, "response_format.json_schema.schema");
   });
 
+  test("a message name is kept for the template", () => {
+    expect(fromChatRequest(req({ messages: [{ role: "user", name: "ada", content: "hi" }] })).messages[0]!.name).toBe("ada");
+  });
+
   test("enable_thinking accepts booleans and strings; reasoning_effort and reasoning{} map", () => {
     expect(fromChatRequest(req()).reasoning).toEqual({ enabled: true, effort: "medium" });
     expect(fromChatRequest(req({ enable_thinking: "false" })).reasoning!.enabled).toBe(false);

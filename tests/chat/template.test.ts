@@ -246,3 +246,16 @@ describe("errors", () => {
     expect((err as Error).message).toContain("must start with user");
   });
 });
+
+describe("message names", () => {
+  test("a participant name reaches templates that print it", () => {
+    const t = new ChatTemplate({
+      template: "{% for m in messages %}{{ m.role }}{% if m.name %}({{ m.name }}){% endif %}: {{ m.content }}\n{% endfor %}",
+      bosToken: "",
+      eosToken: "",
+      addBos: false,
+    });
+    const out = t.render([{ role: "user", name: "ada", content: [{ type: "text", text: "hi" }] }], { addGenerationPrompt: false });
+    expect(out).toBe("user(ada): hi\n");
+  });
+});
