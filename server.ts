@@ -4,11 +4,12 @@ import { basename } from "node:path";
 import { docsPlugin } from "./api/docs/plugin.ts";
 import { openAIErrorResponse } from "./api/openai/errors.ts";
 import { openaiRoutes } from "./api/openai/routes.ts";
-import { ApiError } from "./api/errors.ts";
+import { anthropicErrorResponse } from "./api/anthropic/errors.ts";
+import { ApiError } from "./api/http/errors.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
 import { LocalEngine, type ModelConfig } from "./engine/localEngine.ts";
 import { runRunner } from "./engine/runner.ts";
-import type { Engine } from "./engine/types.ts";
+import type { Engine } from "./core/index.ts";
 
 export const VERSION = "0.1.0";
 
@@ -16,14 +17,17 @@ export interface AppOptions {
   maxBodyBytes?: number;
 }
 
-/** The route table. Protocol plugins shape their own errors; the rest answer in OpenAI's shape. */
+/** An error outside every protocol plugin (an unknown route) answers in the shape of the path's protocol. */
+function appErrorResponse(path: string, error: unknown, code: string | number): Response {
+  const err = code === "NOT_FOUND" ? new ApiError("not_found", "not_found", "no such route") : error;
+  return /^(\/v1)?\/messages(\/|$)/.test(path) ? anthropicErrorResponse(err, code) : openAIErrorResponse(err, code);
+}
+
+/** The route table. Protocol plugins shape their own errors; the rest answer in their path's shape. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
   return new Elysia()
     .use(docsPlugin(VERSION))
-    .onError(({ code, error }) => {
-      if (code === "NOT_FOUND") return openAIErrorResponse(new ApiError(404, "not_found", "no such route"), code);
-      return openAIErrorResponse(error, code);
-    })
+    .onError(({ code, error, path }) => appErrorResponse(path, error, code))
     .get(
       "/health",
       ({ set }) => {

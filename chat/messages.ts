@@ -1,5 +1,5 @@
 // ChatMessage -> the message shape Hugging Face chat templates expect.
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../core/index.ts";
 
 export type TemplateMessage = Record<string, unknown> & { role: string; content: string | null };
 

@@ -1,6 +1,6 @@
 // Renders a conversation into the prompt string with the model's own Jinja chat template.
 import { Template } from "@huggingface/jinja";
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../core/index.ts";
 import { probeCaps, type TemplateCaps } from "./caps.ts";
 import { FALLBACK_CHAT_TEMPLATE } from "./fallback.ts";
 import { toTemplateMessages } from "./messages.ts";

@@ -1,7 +1,7 @@
 // Mistral's templates reject tool-call ids that are not exactly 9 alphanumerics. Clients may
 // send back ids from elsewhere ("call_1"), so such ids are mapped, consistently within the
 // conversation, to 9 alphanumerics derived from the original.
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../core/index.ts";
 
 const NINE_ALPHANUMERICS = /^[A-Za-z0-9]{9}$/;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -4,7 +4,7 @@ import { JSON_OBJECT_GRAMMAR, jsonSchemaToGrammar, UnsupportedSchemaError } from
 import { toolCallGrammar, toolCallTriggers } from "../chat/grammar/toolCalls.ts";
 import type { Family } from "../chat/parsers/types.ts";
 import type { TemplateTraits } from "../chat/templateTraits.ts";
-import type { EngineErrorInfo, GenerateRequest, ReasoningEffort, ToolDefinition } from "./types.ts";
+import type { EngineErrorInfo, GenerateRequest, ReasoningEffort, ToolDefinition } from "../core/index.ts";
 
 /** Characters of reasoning a forced tool call leaves room for, by reasoning_effort. */
 const THINKING_BUDGET: Record<ReasoningEffort, number> = { none: 0, minimal: 64, low: 400, medium: 1600, high: 1990 };
@@ -22,7 +22,7 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
   const forcedCall = tools.length > 0 && (choice === "required" || typeof choice === "object");
   const format = req.responseFormat;
   if (forcedCall && format) {
-    return { error: { status: 400, code: "invalid_request", param: "response_format", message: "response_format cannot be combined with a required tool call" } };
+    return { error: { kind: "invalid_request", code: "invalid_request", param: "response_format", message: "response_format cannot be combined with a required tool call" } };
   }
   try {
     if (forcedCall) {
@@ -43,13 +43,15 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
         triggers: toolCallTriggers(ctx.family),
       };
     }
-    if (format?.type === "json_object") return { grammar: JSON_OBJECT_GRAMMAR };
+    if (format?.type === "grammar") return { grammar: format.grammar };
+    if (format?.type === "json_object")
+      return { grammar: format.schema ? jsonSchemaToGrammar(format.schema, { strict: false }) : JSON_OBJECT_GRAMMAR };
     if (format?.type === "json_schema") return { grammar: jsonSchemaToGrammar(format.schema, { strict: format.strict === true }) };
     return {};
   } catch (error) {
     if (!(error instanceof UnsupportedSchemaError)) throw error;
     const param = forcedCall ? "tools" : "response_format.json_schema.schema";
-    return { error: { status: 400, code: "unsupported_schema", param, message: `${error.message} (keyword "${error.keyword}")` } };
+    return { error: { kind: "unsupported", code: "unsupported_schema", param, message: `${error.message} (keyword "${error.keyword}")` } };
   }
 }
 

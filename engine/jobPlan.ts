@@ -7,7 +7,7 @@ import type { TemplateTraits } from "../chat/templateTraits.ts";
 import { withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { outputConstraint } from "./constraints.ts";
 import type { Job } from "./protocol.ts";
-import type { EngineErrorInfo, GenerateRequest } from "./types.ts";
+import type { EngineErrorInfo, GenerateRequest } from "../core/index.ts";
 
 export interface JobPlan {
   prompt: string;
@@ -28,7 +28,7 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
       extra: { enable_thinking: req.reasoning?.enabled ?? true, reasoning_effort: req.reasoning?.effort ?? "medium" },
     });
   } catch (error) {
-    return { error: { status: 400, code: "chat_template_error", param: "messages", message: (error as Error).message + TEMPLATE_HINT } };
+    return { error: { kind: "invalid_request", code: "chat_template_error", param: "messages", message: (error as Error).message + TEMPLATE_HINT } };
   }
 
   // gpt-oss speaks in channels even without tools; other families only matter with tools,

@@ -8,7 +8,7 @@ import { planJob } from "./jobPlan.ts";
 import { OutputPipeline } from "./output.ts";
 import type { JobUpdate, RunnerOptions } from "./protocol.ts";
 import { RunnerClient } from "./runnerClient.ts";
-import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "./types.ts";
+import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "../core/index.ts";
 
 export interface ModelConfig {
   /** The id clients use. */
@@ -69,6 +69,7 @@ export class LocalEngine implements Engine {
       created: model.created,
       ownedBy: "local",
       ready: model.client.ready,
+      contextLength: model.client.info?.contextPerSequence,
     }));
   }
 
@@ -81,10 +82,14 @@ export class LocalEngine implements Engine {
     return this.#byName.has(name);
   }
 
+  countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
+    return countPromptTokens(this.#byName.get(req.model), req);
+  }
+
   async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
     const model = this.#byName.get(req.model);
     if (!model?.template || !model.traits) {
-      yield errorEvent({ status: 404, code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
+      yield errorEvent({ kind: "not_found", code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
       return;
     }
     const plan = planJob(req, model.template, model.traits);
@@ -94,7 +99,7 @@ export class LocalEngine implements Engine {
     }
     let finished = false;
     let jobId: number | undefined;
-    const output = new OutputPipeline(createOutputParser(plan.parser));
+    const output = new OutputPipeline(createOutputParser({ ...plan.parser, idPrefix: req.toolCallIdPrefix }));
     const events = new EventQueue<GenerateEvent>(() => {
       if (!finished && jobId !== undefined) model.client.cancel(jobId);
     });
@@ -121,6 +126,19 @@ export class LocalEngine implements Engine {
   }
 }
 
+/** The rendered prompt's tokens, without generating. */
+export async function countPromptTokens(
+  model: { client: RunnerClient; template?: ChatTemplate; traits?: TemplateTraits } | undefined,
+  req: GenerateRequest,
+): Promise<number | { error: EngineErrorInfo }> {
+  if (!model?.template || !model.traits)
+    return { error: { kind: "not_found", code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` } };
+  const plan = planJob(req, model.template, model.traits);
+  if ("error" in plan) return { error: plan.error };
+  const counted = await model.client.count(plan.prompt, plan.job.addSpecial);
+  return typeof counted === "number" ? counted : { error: counted };
+}
+
 function errorEvent(error: EngineErrorInfo): GenerateEvent {
   return { type: "error", error };
 }
@@ -133,14 +151,18 @@ function toEvents(update: JobUpdate, output: OutputPipeline, prompt: string | un
       return output.text(update);
     case "error":
       return [{ type: "error", error: update.error }];
+    case "count":
+      return [];
     case "done":
       return [
         ...output.finish(),
         {
           type: "done",
           finishReason: output.finishReason(update.finishReason),
+          ...(update.stopSequence !== undefined && update.finishReason === "stop_sequence" ? { stopSequence: update.stopSequence } : {}),
           usage: {
             promptTokens: update.promptTokens,
+            cachedPromptTokens: 0,
             completionTokens: update.completionTokens,
             reasoningTokens: output.reasoningTokens,
             promptMs: update.promptMs,

@@ -2,7 +2,7 @@
 import { lib } from "../ffi/library.ts";
 import type { Context } from "../ffi/context.ts";
 import type { Vocab } from "../ffi/vocab.ts";
-import type { TokenLogprob, TopLogprob } from "./types.ts";
+import type { TokenLogprob, TopLogprob } from "../core/index.ts";
 
 const MAX_TOP = 20;
 const topIds = new Int32Array(MAX_TOP);

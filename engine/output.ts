@@ -2,7 +2,7 @@
 // content, reasoning and tool calls; tokens are attributed to reasoning for usage.
 import type { OutputParser, ParserEvent } from "../chat/parsers/types.ts";
 import type { JobUpdate } from "./protocol.ts";
-import type { FinishReason, GenerateEvent } from "./types.ts";
+import type { FinishReason, GenerateEvent } from "../core/index.ts";
 
 type TextUpdate = Extract<JobUpdate, { type: "text" }>;
 
@@ -33,9 +33,9 @@ export class OutputPipeline {
     return events.filter((e) => e.type !== "text" || e.text.length > 0);
   }
 
-  /** A turn that called tools ends with "tool_calls", whatever stopped the decoding. */
+  /** A turn that called tools ends with "tool_calls", unless the token limit cut it. */
   finishReason(reason: FinishReason): FinishReason {
-    return this.#calledTools && reason === "stop" ? "tool_calls" : reason;
+    return this.#calledTools && reason !== "max_tokens" ? "tool_calls" : reason;
   }
 
   #attribute(events: ParserEvent[]): void {

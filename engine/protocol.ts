@@ -1,5 +1,8 @@
 // Messages between the server process and a runner process (Bun IPC, one per decode step).
-import type { EngineErrorInfo, FinishReason, SamplingParams, TokenLogprob } from "./types.ts";
+import type { EngineErrorInfo, FinishReason, SamplingParams, TokenLogprob } from "../core/index.ts";
+
+/** What the runner can tell apart; "tool_calls" is decided by the output parser. */
+export type RunnerFinishReason = Exclude<FinishReason, "tool_calls">;
 
 export interface RunnerOptions {
   modelPath: string;
@@ -19,6 +22,8 @@ export interface RunnerModelInfo {
   bosText: string;
   eosText: string;
   addBos: boolean;
+  /** Tokens of context one request may use. */
+  contextPerSequence: number;
 }
 
 export interface Job {
@@ -37,7 +42,9 @@ export interface Job {
 export type ToRunner =
   | { type: "load"; options: RunnerOptions }
   | { type: "generate"; job: Job }
-  | { type: "cancel"; id: number };
+  | { type: "cancel"; id: number }
+  /** Count the tokens of a prompt without generating (count_tokens, input_tokens). */
+  | { type: "tokenize"; id: number; prompt: string; addSpecial: boolean };
 
 export type JobUpdate =
   | { id: number; type: "start"; promptTokens: number }
@@ -46,13 +53,16 @@ export type JobUpdate =
   | {
       id: number;
       type: "done";
-      finishReason: FinishReason;
+      finishReason: RunnerFinishReason;
+      /** The stop string that ended the turn. */
+      stopSequence?: string;
       promptTokens: number;
       completionTokens: number;
       promptMs: number;
       generationMs: number;
     }
-  | { id: number; type: "error"; error: EngineErrorInfo };
+  | { id: number; type: "error"; error: EngineErrorInfo }
+  | { id: number; type: "count"; tokens: number };
 
 export type FromRunner =
   | { type: "ready"; info: RunnerModelInfo }

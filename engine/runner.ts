@@ -38,6 +38,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
       bosText: vocab.bos >= 0 ? decoder.decode(vocab.piece(vocab.bos, true)) : "",
       eosText: vocab.eos >= 0 ? decoder.decode(vocab.piece(vocab.eos, true)) : "",
       addBos: vocab.addBos,
+      contextPerSequence: context.sizePerSequence,
     },
   });
   return { model, context, scheduler };
@@ -85,6 +86,7 @@ export async function runRunner(): Promise<void> {
     for (let message = inbox.shift(); message; message = inbox.shift()) {
       if (message.type === "generate") updates.push(scheduler.submit(message.job));
       else if (message.type === "cancel") scheduler.cancel(message.id);
+      else if (message.type === "tokenize") updates.push(scheduler.count(message.id, message.prompt, message.addSpecial));
     }
     if (!scheduler.idle) updates.push(...scheduler.step());
     if (verbose) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
-import type { EngineErrorInfo } from "./types.ts";
+import type { EngineErrorInfo } from "../core/index.ts";
 
 export type JobListener = (update: JobUpdate) => void;
 
@@ -94,7 +94,7 @@ export class RunnerClient {
     const limit = this.options.runner.parallel + this.options.queueSize;
     if (this.#listeners.size >= limit) {
       return {
-        status: 503,
+        kind: "overloaded",
         code: "server_busy",
         message: `model ${this.options.name} has ${this.#listeners.size} requests running or queued (limit ${limit}); retry later`,
       };
@@ -103,6 +103,15 @@ export class RunnerClient {
     this.#listeners.set(id, listener);
     this.#send({ type: "generate", job: { ...job, id } });
     return id;
+  }
+
+  /** Tokens of a rendered prompt, counted by the runner's tokenizer. */
+  count(prompt: string, addSpecial: boolean): Promise<number | EngineErrorInfo> {
+    return new Promise((resolve) => {
+      const id = this.#nextId++;
+      this.#listeners.set(id, (update) => resolve(update.type === "count" ? update.tokens : update.type === "error" ? update.error : 0));
+      this.#send({ type: "tokenize", id, prompt, addSpecial });
+    });
   }
 
   cancel(id: number): void {
@@ -145,7 +154,7 @@ export class RunnerClient {
         for (const update of message.updates) {
           const listener = this.#listeners.get(update.id);
           if (!listener) continue;
-          if (update.type === "done" || update.type === "error") this.#listeners.delete(update.id);
+          if (update.type === "done" || update.type === "error" || update.type === "count") this.#listeners.delete(update.id);
           listener(update);
         }
         return;
@@ -176,7 +185,7 @@ export class RunnerClient {
         id,
         type: "error",
         error: {
-          status: 500,
+          kind: "internal",
           code: "runner_crashed",
           message: `the runner for model ${this.options.name} stopped (${how}) while processing this request; it is being restarted`,
         },

@@ -3,7 +3,7 @@
 import { lib } from "../ffi/library.ts";
 import type { Model } from "../ffi/model.ts";
 import { SamplerChain } from "../ffi/sampler.ts";
-import type { SamplingParams } from "./types.ts";
+import type { SamplingParams } from "../core/index.ts";
 
 /** llama.cpp's LLAMA_DEFAULT_SEED: pick a random seed. */
 const RANDOM_SEED = 0xffffffff;

@@ -5,11 +5,11 @@ import type { Context } from "../ffi/context.ts";
 import type { Model } from "../ffi/model.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
 import { tokenLogprob } from "./logprobs.ts";
-import type { Job, JobUpdate } from "./protocol.ts";
+import type { Job, JobUpdate, RunnerFinishReason } from "./protocol.ts";
 import { buildSamplerChain } from "./sampling.ts";
 import { StopMatcher } from "./text/stop.ts";
 import { Utf8Stream } from "./text/utf8.ts";
-import type { FinishReason, TokenLogprob } from "./types.ts";
+import type { TokenLogprob } from "../core/index.ts";
 
 interface Sequence {
   job: Job;
@@ -63,14 +63,14 @@ export class Scheduler {
   submit(job: Job): JobUpdate {
     const prompt = this.#model.vocab.tokenize(job.prompt, job.addSpecial, true);
     if (prompt.length === 0) {
-      return { id: job.id, type: "error", error: { status: 400, code: "empty_prompt", message: "the prompt is empty", param: "messages" } };
+      return { id: job.id, type: "error", error: { kind: "invalid_request", code: "empty_prompt", message: "the prompt is empty", param: "messages" } };
     }
     if (prompt.length >= this.#contextPerSequence) {
       return {
         id: job.id,
         type: "error",
         error: {
-          status: 400,
+          kind: "context_exceeded",
           code: "context_length_exceeded",
           param: "messages",
           message:
@@ -84,10 +84,14 @@ export class Scheduler {
       sampler = buildSamplerChain(this.#model, job.sampling, prompt);
     } catch (error) {
       // A grammar llama.cpp cannot parse is refused like any other invalid request.
-      return { id: job.id, type: "error", error: { status: 400, code: "invalid_grammar", message: (error as Error).message } };
+      return { id: job.id, type: "error", error: { kind: "invalid_request", code: "invalid_grammar", message: (error as Error).message } };
     }
     this.#queue.push({ job, prompt, sampler });
     return { id: job.id, type: "start", promptTokens: prompt.length };
+  }
+
+  count(id: number, prompt: string, addSpecial: boolean): JobUpdate {
+    return { id, type: "count", tokens: this.#model.vocab.tokenize(prompt, addSpecial, true).length };
   }
 
   cancel(id: number): void {
@@ -169,7 +173,7 @@ export class Scheduler {
     const token = seq.sampler.sample(this.#context, seq.logitsIndex);
     if (seq.generated === 0) seq.firstTokenAt = performance.now();
     if (vocab.isEndOfGeneration(token)) {
-      this.#finish(slot, seq, "stop", updates);
+      this.#finish(slot, seq, "eos", updates);
       return;
     }
     seq.generated++;
@@ -178,18 +182,20 @@ export class Scheduler {
     if (seq.job.topLogprobs !== undefined) {
       logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
     }
-    const { emit, stopped } = seq.stop.push(seq.utf8.push(vocab.piece(token, seq.job.renderSpecial)));
+    const { emit, stopped, stop } = seq.stop.push(seq.utf8.push(vocab.piece(token, seq.job.renderSpecial)));
     // Held-back text still counts its token, so usage can attribute tokens to what they became.
     updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs });
-    if (stopped) this.#finish(slot, seq, "stop", updates, false);
-    else if (seq.generated >= seq.limit) this.#finish(slot, seq, "length", updates);
+    if (stopped) this.#finish(slot, seq, "stop_sequence", updates, false, stop);
+    else if (seq.generated >= seq.limit) this.#finish(slot, seq, "max_tokens", updates);
   }
 
-  #finish(slot: number, seq: Sequence, reason: FinishReason, updates: JobUpdate[], flush = true): void {
+  #finish(slot: number, seq: Sequence, reason: RunnerFinishReason, updates: JobUpdate[], flush = true, stopSequence?: string): void {
     if (flush) {
-      const { emit, stopped } = seq.stop.push(seq.utf8.flush());
+      // A stop string completed by the last bytes still ends the turn as a stop sequence.
+      const { emit, stopped, stop } = seq.stop.push(seq.utf8.flush());
       const tail = stopped ? emit : emit + seq.stop.flush();
       if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail, tokens: 0 });
+      if (stopped) [reason, stopSequence] = ["stop_sequence", stop];
     }
     const now = performance.now();
     const firstTokenAt = seq.firstTokenAt || now;
@@ -197,6 +203,7 @@ export class Scheduler {
       id: seq.job.id,
       type: "done",
       finishReason: reason,
+      stopSequence,
       promptTokens: seq.prompt.length,
       completionTokens: seq.generated,
       promptMs: firstTokenAt - seq.admittedAt,
@@ -209,7 +216,7 @@ export class Scheduler {
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const seq = this.#slots[slot];
       if (!seq) continue;
-      updates.push({ id: seq.job.id, type: "error", error: { status: 500, code: "decode_failed", message } });
+      updates.push({ id: seq.job.id, type: "error", error: { kind: "internal", code: "decode_failed", message } });
       this.#release(slot);
     }
   }

@@ -1,36 +1,12 @@
 // TypeBox schemas for OpenAI Chat Completions: request validation and the OpenAPI document.
 // Use `t` from elysia (TypeBox 0.34); the `typebox` 1.x package breaks Elysia 1.4.
-import { t, type TSchema } from "elysia";
-import { Type, type IntegerOptions } from "@sinclair/typebox";
+import { t } from "elysia";
+import { SAMPLING_DEFAULTS } from "../core/index.ts";
+import { Int, opt } from "./common.ts";
+import { LlamaSamplingFields } from "./sampling.ts";
 
-/** Strict integer: elysia's t.Integer also accepts numeric strings ("5"), which OpenAI rejects. */
-const Int = (options?: IntegerOptions) => Type.Integer(options);
-
-/** Optional and nullable: SDKs and proxies often send `null` for "not given". */
-const opt = <T extends TSchema>(schema: T, description: string, extra: Record<string, unknown> = {}) =>
-  t.Optional(t.Union([schema, t.Null()], { description, ...extra }));
-
-/** Defaults shared by the schema (documentation) and fromChatRequest (the actual fallback). */
-export const CHAT_DEFAULTS = {
-  temperature: 0.8,
-  top_k: 40,
-  top_p: 0.9,
-  min_p: 0.0,
-  repeat_penalty: 1.1,
-  repeat_last_n: 64,
-  presence_penalty: 0,
-  frequency_penalty: 0,
-  dry_multiplier: 0.0,
-  dry_base: 1.75,
-  dry_allowed_length: 2,
-  dry_penalty_last_n: 0,
-  dry_sequence_breakers: ["\n", ":", '"', "*"],
-  xtc_probability: 0.0,
-  xtc_threshold: 0.1,
-  xtc_min_keep: 1,
-} as const;
-
-const D = CHAT_DEFAULTS;
+/** Defaults shared with the other protocols live in core/sampling.ts. */
+const D = SAMPLING_DEFAULTS;
 
 // ---- request ----
 
@@ -141,27 +117,8 @@ export const ChatCompletionRequest = t.Object(
     ),
     include_usage: opt(t.Boolean(), "Send usage in the final streamed chunk (false turns it off).", { default: true }),
     temperature: opt(t.Number({ minimum: 0 }), "Sampling temperature; 0 = greedy.", { default: D.temperature }),
-    top_k: opt(Int({ minimum: 0 }), "Top-k sampling; 0 = off.", { default: D.top_k }),
-    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.top_p }),
-    min_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Min-p sampling; 0 = off.", { default: D.min_p }),
-    repeat_penalty: opt(t.Number({ minimum: 0 }), "Repetition penalty; 1 = off.", { default: D.repeat_penalty }),
-    repeat_last_n: opt(Int({ minimum: -1 }), "Tokens considered by the penalties; 0 = off, -1 = whole context.", {
-      default: D.repeat_last_n,
-    }),
-    presence_penalty: opt(t.Number({ minimum: -2, maximum: 2 }), "Presence penalty.", { default: D.presence_penalty }),
-    frequency_penalty: opt(t.Number({ minimum: -2, maximum: 2 }), "Frequency penalty.", { default: D.frequency_penalty }),
-    dry_multiplier: opt(t.Number({ minimum: 0 }), "DRY multiplier; 0 = off.", { default: D.dry_multiplier }),
-    dry_base: opt(t.Number({ minimum: 1 }), "DRY base.", { default: D.dry_base }),
-    dry_allowed_length: opt(Int({ minimum: 0 }), "DRY allowed repetition length.", { default: D.dry_allowed_length }),
-    dry_penalty_last_n: opt(Int({ minimum: -1 }), "Tokens scanned by DRY; 0 or -1 = whole context.", {
-      default: D.dry_penalty_last_n,
-    }),
-    dry_sequence_breakers: opt(t.Array(t.String(), { maxItems: 64 }), "Strings that break DRY sequences.", {
-      default: [...D.dry_sequence_breakers],
-    }),
-    xtc_probability: opt(t.Number({ minimum: 0, maximum: 1 }), "XTC probability; 0 = off.", { default: D.xtc_probability }),
-    xtc_threshold: opt(t.Number({ minimum: 0, maximum: 1 }), "XTC threshold.", { default: D.xtc_threshold }),
-    xtc_min_keep: opt(Int({ minimum: 1 }), "XTC minimum tokens kept.", { default: D.xtc_min_keep }),
+    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.topP }),
+    ...LlamaSamplingFields,
     max_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens (default: rest of the context)."),
     max_completion_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens; wins over max_tokens."),
     stop: opt(

@@ -1,49 +1,51 @@
 // Any error -> OpenAI's `{"error": {message, type, param, code}}` body and its HTTP status.
-import { NotFoundError, ParseError, ValidationError } from "elysia";
-import { ApiError } from "../errors.ts";
-import { validationError } from "./validation.ts";
-import type { EngineErrorInfo } from "../../engine/types.ts";
+import type { EngineErrorInfo, ErrorKind } from "../../core/index.ts";
+import { INTERNAL_ERROR, toApiError } from "../http/errors.ts";
 import type { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
+
+export const STATUS: Record<ErrorKind, number> = {
+  invalid_request: 400,
+  context_exceeded: 400,
+  unsupported: 400,
+  authentication: 401,
+  permission: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  overloaded: 503,
+  unavailable: 503,
+};
+
+/** OpenAI's `error.type` for a status. */
+function errorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
 
 export interface OpenAIError {
   status: number;
   body: OpenAIErrorBody;
 }
 
-/** `code` is Elysia's error code from onError, for errors that are not Elysia's own classes. */
+export function openAIError(api: EngineErrorInfo): OpenAIError {
+  const status = STATUS[api.kind];
+  return { status, body: { error: { message: api.message, type: errorType(status), param: api.param ?? null, code: api.code } } };
+}
+
+/** `code` is Elysia's error code from onError. Internals never leak: the caller logs them. */
 export function toOpenAIError(err: unknown, code?: string | number): OpenAIError {
-  const api = toApiError(err, code);
-  if (api)
-    return {
-      status: api.status,
-      body: { error: { message: api.message, type: api.type, param: api.param ?? null, code: api.code } },
-    };
-  // Never leak internals (stack traces, paths) to clients; the server logs the original.
-  return {
-    status: 500,
-    body: { error: { message: "Internal server error.", type: "server_error", param: null, code: "internal_error" } },
-  };
+  return openAIError(toApiError(err, code) ?? INTERNAL_ERROR);
 }
 
 export function openAIErrorResponse(err: unknown, code?: string | number): Response {
-  const { status, body } = toOpenAIError(err, code);
-  return Response.json(body, { status });
-}
-
-export const engineError = (e: EngineErrorInfo) => new ApiError(e.status, e.code, e.message, e.param);
-
-function toApiError(err: unknown, code?: string | number): ApiError | undefined {
-  if (err instanceof ApiError) return err;
-  // A response that fails its schema is our bug, not the client's: leave it a 500.
-  if (err instanceof ValidationError && err.type === "response") return undefined;
-  if (err instanceof ValidationError || code === "VALIDATION") return validationError(err as ValidationError);
-  if (err instanceof ParseError || code === "PARSE") {
-    // A custom parse hook's own ApiError (413, invalid_json) arrives wrapped as the cause.
-    const cause = (err as Error | undefined)?.cause;
-    if (cause instanceof ApiError) return cause;
-    return new ApiError(400, "invalid_json", "We could not parse the JSON body of your request.");
-  }
-  if (err instanceof NotFoundError || code === "NOT_FOUND")
-    return new ApiError(404, "not_found", "The requested resource does not exist.");
-  return undefined;
+  const api = toApiError(err, code) ?? INTERNAL_ERROR;
+  const { status, body } = openAIError(api);
+  return Response.json(body, { status, headers: api.headers });
 }

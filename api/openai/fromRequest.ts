@@ -1,22 +1,22 @@
 // OpenAI Chat Completions request -> the internal GenerateRequest. Pure; semantic errors throw
 // ApiError(400) naming the parameter, so the client learns which field to fix.
-import { ApiError, badRequest } from "../errors.ts";
+import { ApiError, badRequest, unsupportedParameter } from "../http/errors.ts";
 import type {
   ChatMessage,
   GenerateRequest,
-  MessagePart,
+  ContentPart,
   ReasoningOptions,
   ResponseFormat,
-  SamplingParams,
   ToolChoice,
   ToolDefinition,
-} from "../../engine/types.ts";
-import { CHAT_DEFAULTS as D, type ChatCompletionRequest } from "../../schemas/openai-chat.ts";
+} from "../../core/index.ts";
+import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
+import { toSampling } from "../../schemas/sampling.ts";
+import type { UsageMode } from "./streamConverter.ts";
 
 type RequestMessage = ChatCompletionRequest["messages"][number];
 
-const unsupported = (param: string, what: string) =>
-  new ApiError(400, "unsupported_parameter", `${what} is not supported yet.`, param);
+const unsupported = (param: string, what: string) => unsupportedParameter(param, what);
 
 export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
   rejectUnsupported(body);
@@ -79,33 +79,16 @@ export function wantsUsage(body: ChatCompletionRequest): boolean {
   return body.stream_options?.include_usage !== false && body.include_usage !== false;
 }
 
+/** OpenAI's own switch (stream_options.include_usage: true) asks for OpenAI's usage chunk. */
+export function usageMode(body: ChatCompletionRequest): UsageMode {
+  if (!wantsUsage(body)) return "none";
+  return body.stream_options?.include_usage === true ? "separate" : "final";
+}
+
 /** A single string, an array, or nothing -> string[]; empty strings would stop at once, so drop them. */
 export function normalizeStop(stop: string | string[] | null | undefined): string[] {
   if (stop == null) return [];
   return (typeof stop === "string" ? [stop] : stop).filter((s) => s.length > 0);
-}
-
-function toSampling(b: ChatCompletionRequest): SamplingParams {
-  return {
-    temperature: b.temperature ?? D.temperature,
-    topK: b.top_k ?? D.top_k,
-    topP: b.top_p ?? D.top_p,
-    minP: b.min_p ?? D.min_p,
-    repeatPenalty: b.repeat_penalty ?? D.repeat_penalty,
-    repeatLastN: b.repeat_last_n ?? D.repeat_last_n,
-    presencePenalty: b.presence_penalty ?? D.presence_penalty,
-    frequencyPenalty: b.frequency_penalty ?? D.frequency_penalty,
-    dryMultiplier: b.dry_multiplier ?? D.dry_multiplier,
-    dryBase: b.dry_base ?? D.dry_base,
-    dryAllowedLength: b.dry_allowed_length ?? D.dry_allowed_length,
-    dryPenaltyLastN: b.dry_penalty_last_n ?? D.dry_penalty_last_n,
-    drySequenceBreakers: [...(b.dry_sequence_breakers ?? D.dry_sequence_breakers)],
-    xtcProbability: b.xtc_probability ?? D.xtc_probability,
-    xtcThreshold: b.xtc_threshold ?? D.xtc_threshold,
-    xtcMinKeep: b.xtc_min_keep ?? D.xtc_min_keep,
-    // llama.cpp seeds are uint32; negative means random (llama-server uses -1).
-    seed: b.seed == null || b.seed < 0 ? undefined : b.seed % 2 ** 32,
-  };
 }
 
 function toMessage(m: RequestMessage, i: number): ChatMessage {
@@ -128,7 +111,7 @@ function toMessage(m: RequestMessage, i: number): ChatMessage {
   return msg;
 }
 
-function toParts(content: RequestMessage["content"], at: string): MessagePart[] {
+function toParts(content: RequestMessage["content"], at: string): ContentPart[] {
   if (content == null) return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
   return content.map((p, j) => {
@@ -142,7 +125,7 @@ function toParts(content: RequestMessage["content"], at: string): MessagePart[] 
 /** Fields this server recognizes but cannot honour yet: a 400 beats silently ignoring them. */
 function rejectUnsupported(b: ChatCompletionRequest): void {
   if (b.n != null && b.n !== 1)
-    throw new ApiError(400, "unsupported_parameter", "Only n=1 is supported.", "n");
+    throw new ApiError("unsupported", "unsupported_parameter", "Only n=1 is supported.", "n");
   if (b.functions != null) throw unsupported("functions", "functions");
   if (b.function_call != null) throw unsupported("function_call", "function_call");
   if (b.logit_bias != null && !isEmptyObject(b.logit_bias)) throw unsupported("logit_bias", "logit_bias");

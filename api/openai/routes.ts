@@ -1,8 +1,7 @@
 // OpenAI Chat Completions routes. Thin: validate, translate, and map three outcomes only
 // (an error, a full response, a stream).
 import { Elysia } from "elysia";
-import { ApiError } from "../errors.ts";
-import type { Engine, GenerateEvent } from "../../engine/types.ts";
+import type { Engine } from "../../core/index.ts";
 import {
   ChatCompletion,
   ChatCompletionRequest,
@@ -10,12 +9,14 @@ import {
   OpenAIModel,
   OpenAIModelList,
 } from "../../schemas/openai-chat.ts";
-import { DEFAULT_MAX_BODY_BYTES, rawBodyOf, readJsonBody } from "./body.ts";
-import { engineError, openAIErrorResponse, toOpenAIError } from "./errors.ts";
-import { fromChatRequest, wantsUsage } from "./fromRequest.ts";
-import { sseResponse } from "./sse.ts";
+import { accumulate, collectEvents, startGeneration, streamFrames } from "../generation.ts";
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { modelNotFound } from "../http/errors.ts";
+import { protocolErrorHandler } from "../http/onError.ts";
+import { sseResponse } from "../http/sse.ts";
+import { openAIErrorResponse } from "./errors.ts";
+import { fromChatRequest, usageMode } from "./fromRequest.ts";
 import { ChatStreamConverter } from "./streamConverter.ts";
-import { validationErrorFor } from "./validation.ts";
 import { toChatCompletion, type CompletionContext } from "./toResponse.ts";
 
 export interface OpenAIRoutesOptions {
@@ -30,32 +31,13 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
 
   return (
     new Elysia({ name: "openai-chat", detail: { tags: ["OpenAI"] } })
-      // Local (the default scope): only this plugin's routes answer in OpenAI's error shape, so
-      // another protocol's plugin keeps its own. Unknown paths (404) are the app's concern; it can
-      // call openAIErrorResponse for them.
-      .onError(({ code, error, request }) => {
-        const raw = code === "VALIDATION" ? rawBodyOf(request) : undefined;
-        const precise = raw === undefined ? undefined : validationErrorFor(ChatCompletionRequest, JSON.parse(raw));
-        const res = openAIErrorResponse(precise ?? error, code);
-        if (res.status >= 500 && !(error instanceof ApiError)) console.error("openai route error:", error);
-        return res;
-      })
+      // Local (the default scope): only this plugin's routes answer in OpenAI's error shape.
+      .onError(protocolErrorHandler(ChatCompletionRequest, openAIErrorResponse, "openai"))
       .post(
         "/v1/chat/completions",
         async ({ body, request }) => {
           const req = fromChatRequest(body);
-          if (!engine.hasModel(req.model))
-            throw new ApiError(404, "model_not_found", `The model '${req.model}' does not exist.`, "model");
-
-          const events = engine.generate(req, request.signal)[Symbol.asyncIterator]();
-          // Await the first event so an early failure still chooses the HTTP status.
-          const first = await events.next();
-          if (first.done || first.value.type === "error") {
-            await events.return?.();
-            if (first.done) throw new ApiError(500, "internal_error", "The generation ended without starting.");
-            throw engineError((first.value as Extract<GenerateEvent, { type: "error" }>).error);
-          }
-
+          const generation = await startGeneration(engine, req, request.signal);
           const ctx: CompletionContext = {
             id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
             created: Math.floor(Date.now() / 1000),
@@ -63,11 +45,11 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
             logprobs: req.topLogprobs !== undefined,
             returnPrompt: req.returnPrompt,
           };
-          if (!body.stream) return toChatCompletion(await collect(first.value, events), ctx);
-          const converter = new ChatStreamConverter({ ...ctx, includeUsage: wantsUsage(body) });
+          if (!body.stream) return toChatCompletion(accumulate(await collectEvents(generation)), ctx);
+          const converter = new ChatStreamConverter({ ...ctx, usage: usageMode(body) });
           // Elysia sends a Response as is (no response validation); the cast only satisfies its
           // typing, which does not accept a union of a schema type and Response.
-          return sseResponse(streamFrames(first.value, events, converter)) as unknown as ChatCompletion;
+          return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;
         },
         {
           // Our reader always returns or throws; "json" is never reached and only tells the
@@ -92,8 +74,9 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
         "/v1/models/*",
         ({ params }) => {
           const id = safeDecode(params["*"]);
-          const model = engine.listModels().find((m) => m.id === id);
-          if (!model) throw new ApiError(404, "model_not_found", `The model '${id}' does not exist.`, "model");
+          const models = engine.listModels();
+          const model = models.find((m) => m.id === id);
+          if (!model) throw modelNotFound(id, models.map((m) => m.id));
           return toModel(model);
         },
         { response: { 200: OpenAIModel, ...errors }, detail: { summary: "Retrieve a model" } },
@@ -115,40 +98,3 @@ const toModel = (m: { id: string; created: number; ownedBy: string }) => ({
   created: m.created,
   owned_by: m.ownedBy,
 });
-
-async function collect(first: GenerateEvent, events: AsyncIterator<GenerateEvent>): Promise<GenerateEvent[]> {
-  const all = [first];
-  try {
-    for (let r = await events.next(); !r.done; r = await events.next()) {
-      all.push(r.value);
-      if (r.value.type === "done" || r.value.type === "error") break;
-    }
-  } finally {
-    await events.return?.();
-  }
-  return all;
-}
-
-/** Serialized SSE frames. Its finally returns the engine iterator, which cancels the sequence
- *  (client disconnect cancels the stream, which returns this generator). */
-async function* streamFrames(
-  first: GenerateEvent,
-  events: AsyncIterator<GenerateEvent>,
-  converter: ChatStreamConverter,
-): AsyncGenerator<string, void, undefined> {
-  try {
-    for (const frame of converter.process(first)) yield JSON.stringify(frame);
-    while (!converter.finished) {
-      const r = await events.next();
-      const frames = r.done ? converter.done() : converter.process(r.value);
-      for (const frame of frames) yield JSON.stringify(frame);
-    }
-    if (converter.completed) yield "[DONE]";
-  } catch (err) {
-    // Headers are sent: the only way left to report is an error frame.
-    if (!(err instanceof ApiError)) console.error("openai stream error:", err);
-    yield JSON.stringify(toOpenAIError(err).body);
-  } finally {
-    await events.return?.();
-  }
-}

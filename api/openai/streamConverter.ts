@@ -1,37 +1,37 @@
-// GenerateEvents -> chat.completion.chunk objects, one event at a time. The route frames each
-// object as `data: <json>` and writes `data: [DONE]` once `completed` is true.
-import type { EngineErrorInfo, GenerateEvent } from "../../engine/types.ts";
-import type { ChatCompletionChunk, OpenAIErrorBody } from "../../schemas/openai-chat.ts";
-import { ApiError } from "../errors.ts";
-import { toOpenAIError } from "./errors.ts";
-import { toLogprobs, toUsage, type CompletionContext } from "./toResponse.ts";
+// GenerateEvents -> chat.completion.chunk frames, one event at a time, ended by `data: [DONE]`.
+import type { EngineErrorInfo, GenerateEvent } from "../../core/index.ts";
+import type { ChatCompletionChunk } from "../../schemas/openai-chat.ts";
+import type { StreamConverter } from "../generation.ts";
+import type { SseFrame } from "../http/sse.ts";
+import { openAIError } from "./errors.ts";
+import { toFinishReason, toLogprobs, toUsage, type CompletionContext } from "./toResponse.ts";
+
+/**
+ * "separate": OpenAI's stream_options.include_usage — a last chunk with `choices: []` and the
+ * usage, `usage: null` on every other chunk. "final": usage on the finish chunk (our default).
+ */
+export type UsageMode = "separate" | "final" | "none";
 
 export interface StreamContext extends CompletionContext {
-  /** Put usage on the final chunk (stream_options.include_usage / include_usage). */
-  includeUsage: boolean;
+  usage: UsageMode;
 }
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type Choice = ChatCompletionChunk["choices"][number];
-export type StreamFrame = ChatCompletionChunk | OpenAIErrorBody;
 
-export class ChatStreamConverter {
+const frame = (value: unknown): SseFrame => ({ data: JSON.stringify(value) });
+
+export class ChatStreamConverter implements StreamConverter {
   private roleSent = false;
   private state: "open" | "completed" | "failed" = "open";
 
   constructor(private readonly ctx: StreamContext) {}
 
-  /** No more frames will come: the stream finished or failed. */
   get finished(): boolean {
     return this.state !== "open";
   }
 
-  /** The stream finished normally: the route ends it with `data: [DONE]`. */
-  get completed(): boolean {
-    return this.state === "completed";
-  }
-
-  process(ev: GenerateEvent): StreamFrame[] {
+  process(ev: GenerateEvent): SseFrame[] {
     if (this.finished) return [];
     switch (ev.type) {
       case "start":
@@ -56,26 +56,27 @@ export class ChatStreamConverter {
       case "done": {
         this.state = "completed";
         // An empty generation still owes the client its role chunk.
-        const frames: StreamFrame[] = this.roleSent ? [] : [this.chunk(this.delta({ content: "" }))];
-        const last = this.chunk({}, ev.finishReason);
-        if (this.ctx.includeUsage) last.usage = toUsage(ev.usage);
-        return [...frames, last];
+        const frames: SseFrame[] = this.roleSent ? [] : [this.chunk(this.delta({ content: "" }))];
+        const usage = toUsage(ev.usage);
+        if (this.ctx.usage === "final") frames.push(this.chunk({}, toFinishReason(ev.finishReason), null, usage));
+        else frames.push(this.chunk({}, toFinishReason(ev.finishReason)));
+        if (this.ctx.usage === "separate") frames.push(frame({ ...this.base(), choices: [], usage }));
+        return [...frames, { data: "[DONE]" }];
       }
       case "error":
-        return [this.fail(ev.error)];
+        return this.fail(ev.error);
     }
   }
 
-  /** Call when the event source is exhausted: a source that stopped without "done" is an error. */
-  done(): StreamFrame[] {
+  end(): SseFrame[] {
     if (this.finished) return [];
-    return [this.fail({ status: 500, code: "internal_error", message: "The generation ended without finishing." })];
+    return this.fail({ kind: "internal", code: "internal_error", message: "The generation ended without finishing." });
   }
 
   /** An error after the stream began: OpenAI clients parse `{"error": {...}}` frames. */
-  fail(info: EngineErrorInfo): OpenAIErrorBody {
+  fail(error: EngineErrorInfo): SseFrame[] {
     this.state = "failed";
-    return toOpenAIError(new ApiError(info.status, info.code, info.message, info.param)).body;
+    return [frame(openAIError(error).body)];
   }
 
   private delta(d: Delta): Delta {
@@ -84,14 +85,14 @@ export class ChatStreamConverter {
     return { role: "assistant", ...d };
   }
 
-  private chunk(delta: Delta, finish: Choice["finish_reason"] = null, logprobs: Choice["logprobs"] = null) {
-    const chunk: ChatCompletionChunk = {
-      id: this.ctx.id,
-      object: "chat.completion.chunk",
-      created: this.ctx.created,
-      model: this.ctx.model,
-      choices: [{ index: 0, delta, logprobs, finish_reason: finish }],
-    };
-    return chunk;
+  private base() {
+    return { id: this.ctx.id, object: "chat.completion.chunk" as const, created: this.ctx.created, model: this.ctx.model };
+  }
+
+  private chunk(delta: Delta, finish: Choice["finish_reason"] = null, logprobs: Choice["logprobs"] = null, usage?: unknown): SseFrame {
+    const chunk: Record<string, unknown> = { ...this.base(), choices: [{ index: 0, delta, logprobs, finish_reason: finish }] };
+    if (this.ctx.usage === "separate") chunk.usage = null;
+    else if (usage) chunk.usage = usage;
+    return frame(chunk);
   }
 }

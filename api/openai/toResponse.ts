@@ -1,7 +1,7 @@
-// GenerateEvents of one finished generation -> an OpenAI chat.completion object. Pure.
-import { ApiError } from "../errors.ts";
-import type { GenerateEvent, TokenLogprob, Usage } from "../../engine/types.ts";
-import type { ChatCompletion, ChatUsage, ChoiceLogprobs, ResponseToolCall } from "../../schemas/openai-chat.ts";
+// A finished generation -> an OpenAI chat.completion object. Pure.
+import type { FinishReason, TokenLogprob, Usage } from "../../core/index.ts";
+import type { Completion } from "../generation.ts";
+import type { ChatCompletion, ChatUsage, ChoiceLogprobs } from "../../schemas/openai-chat.ts";
 
 export interface CompletionContext {
   id: string;
@@ -15,49 +15,25 @@ export interface CompletionContext {
   returnPrompt?: boolean;
 }
 
-export function toChatCompletion(events: GenerateEvent[], ctx: CompletionContext): ChatCompletion {
-  let content = "";
-  let reasoning = "";
-  let prompt: string | undefined;
-  const logprobs: TokenLogprob[] = [];
-  const calls: ResponseToolCall[] = [];
-  let done: Extract<GenerateEvent, { type: "done" }> | undefined;
+const FINISH: Record<FinishReason, ChatCompletion["choices"][number]["finish_reason"]> = {
+  eos: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  tool_calls: "tool_calls",
+};
+export const toFinishReason = (reason: FinishReason) => FINISH[reason];
 
-  for (const ev of events) {
-    switch (ev.type) {
-      case "start":
-        prompt = ev.prompt;
-        break;
-      case "text":
-        content += ev.text;
-        if (ev.logprobs) logprobs.push(...ev.logprobs);
-        break;
-      case "reasoning":
-        reasoning += ev.text;
-        break;
-      case "tool_call_start":
-        calls[ev.index] = { id: ev.id, type: "function", function: { name: ev.name, arguments: "" } };
-        break;
-      case "tool_call_delta": {
-        const call = calls[ev.index];
-        if (call) call.function.arguments += ev.argumentsDelta;
-        break;
-      }
-      case "done":
-        done = ev;
-        break;
-      case "error":
-        throw new ApiError(ev.error.status, ev.error.code, ev.error.message, ev.error.param);
-    }
-  }
-  if (!done) throw new ApiError(500, "internal_error", "The generation ended without finishing.");
-
-  const toolCalls = calls.filter(Boolean);
+export function toChatCompletion(done: Completion, ctx: CompletionContext): ChatCompletion {
+  const toolCalls = done.toolCalls.map((call) => ({
+    id: call.id,
+    type: "function" as const,
+    function: { name: call.name, arguments: call.arguments },
+  }));
   const message: ChatCompletion["choices"][number]["message"] = {
     role: "assistant",
     // OpenAI answers null content for a turn that only calls tools.
-    content: toolCalls.length && !content ? null : content,
-    reasoning,
+    content: toolCalls.length && !done.text ? null : done.text,
+    reasoning: done.reasoning,
   };
   if (toolCalls.length) message.tool_calls = toolCalls;
 
@@ -70,13 +46,13 @@ export function toChatCompletion(events: GenerateEvent[], ctx: CompletionContext
       {
         index: 0,
         message,
-        logprobs: ctx.logprobs ? toLogprobs(logprobs) : null,
-        finish_reason: done.finishReason,
+        logprobs: ctx.logprobs ? toLogprobs(done.logprobs) : null,
+        finish_reason: toFinishReason(done.finishReason),
       },
     ],
     usage: toUsage(done.usage),
   };
-  if (ctx.returnPrompt && prompt !== undefined) completion.prompt = prompt;
+  if (ctx.returnPrompt && done.prompt !== undefined) completion.prompt = done.prompt;
   return completion;
 }
 
@@ -89,7 +65,7 @@ export function toUsage(u: Usage): ChatUsage {
     total_tokens: u.promptTokens + u.completionTokens,
     tokens_per_second: Number.isFinite(u.tokensPerSecond) ? Math.round(u.tokensPerSecond * 100) / 100 : 0,
     completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
-    prompt_tokens_details: { cached_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: u.cachedPromptTokens },
   };
 }
 

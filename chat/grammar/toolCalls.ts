@@ -1,7 +1,7 @@
 // Grammars that force a tool call in the model family's own output format (tool_choice
 // "required" or a named function), with each call's arguments constrained by its schema.
 import type { Family } from "../parsers/types.ts";
-import type { ToolDefinition } from "../../engine/types.ts";
+import type { ToolDefinition } from "../../core/index.ts";
 import { alt, literal, type GrammarBuilder } from "./gbnf.ts";
 import { primitive } from "./primitives.ts";
 import { SchemaConverter } from "./schema.ts";

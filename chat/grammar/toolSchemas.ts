@@ -1,7 +1,7 @@
 // Gathers every tool's argument schema under one root so that `$ref`s resolve: each tool's
 // own `#/$defs/X` (and `#` itself) is moved under a prefix of its own.
 
-import type { ToolDefinition } from "../../engine/types.ts";
+import type { ToolDefinition } from "../../core/index.ts";
 
 const EMPTY_OBJECT = { type: "object", properties: {} };
 

@@ -1,5 +1,5 @@
 // Shared types of the output parsers: raw model text in, GenerateEvents out.
-import type { GenerateEvent } from "../../engine/types.ts";
+import type { GenerateEvent } from "../../core/index.ts";
 
 export type ParserEvent = Extract<
   GenerateEvent,

@@ -6,65 +6,8 @@ import { Elysia, t } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import OpenAI from "openai";
 import { openaiRoutes } from "../../api/openai/routes.ts";
-import type { Engine, GenerateEvent, GenerateRequest, ModelInfo, Usage } from "../../engine/types.ts";
-
-const usage: Usage = {
-  promptTokens: 5,
-  completionTokens: 2,
-  reasoningTokens: 0,
-  tokensPerSecond: 12.345,
-  promptMs: 3,
-  generationMs: 160,
-};
-
-const HELLO: GenerateEvent[] = [
-  { type: "start", promptTokens: 5, prompt: "<user>Hi" },
-  { type: "text", text: "Hel" },
-  { type: "text", text: "lo" },
-  { type: "done", finishReason: "stop", usage },
-];
-
-/** Replays a fixed event list per request and records what the route did with it. */
-class ScriptedEngine implements Engine {
-  requests: GenerateRequest[] = [];
-  signals: AbortSignal[] = [];
-  /** The iterator's return() ran (the real engine cancels the sequence there). */
-  closed = false;
-  /** Events yielded so far. */
-  yielded = 0;
-
-  constructor(
-    private readonly script: GenerateEvent[] | ((req: GenerateRequest) => GenerateEvent[]) = HELLO,
-    private readonly opts: { delayMs?: number; throwAfter?: number } = {},
-  ) {}
-
-  listModels(): ModelInfo[] {
-    return [
-      { id: "test-model", created: 1700000000, ownedBy: "bunllama", ready: true },
-      { id: "org/other", created: 1700000001, ownedBy: "bunllama", ready: true },
-    ];
-  }
-
-  hasModel(name: string): boolean {
-    return this.listModels().some((m) => m.id === name);
-  }
-
-  async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
-    this.requests.push(req);
-    this.signals.push(signal);
-    const events = typeof this.script === "function" ? this.script(req) : this.script;
-    try {
-      for (const ev of events) {
-        if (this.opts.throwAfter === this.yielded) throw new Error("runner exploded at /secret/path");
-        if (this.opts.delayMs) await Bun.sleep(this.opts.delayMs);
-        this.yielded++;
-        yield ev;
-      }
-    } finally {
-      this.closed = true;
-    }
-  }
-}
+import type { Engine, GenerateEvent } from "../../core/index.ts";
+import { HELLO, ScriptedEngine, usage } from "../support/scriptedEngine.ts";
 
 const makeApp = (engine: Engine, maxBodyBytes?: number) => new Elysia().use(openaiRoutes(engine, { maxBodyBytes }));
 
@@ -226,7 +169,7 @@ describe("POST /v1/chat/completions", () => {
 
   test("an error as the first event answers with its status", async () => {
     const engine = new ScriptedEngine([
-      { type: "error", error: { status: 400, code: "context_length_exceeded", message: "Prompt too long.", param: "messages" } },
+      { type: "error", error: { kind: "context_exceeded", code: "context_length_exceeded", message: "Prompt too long.", param: "messages" } },
     ]);
     await expectOpenAIError(await post(makeApp(engine), chat({ stream: true })), 400, "messages", "context_length_exceeded");
     expect(engine.closed).toBe(true);
@@ -236,7 +179,7 @@ describe("POST /v1/chat/completions", () => {
     const engine = new ScriptedEngine([
       { type: "start", promptTokens: 1 },
       { type: "text", text: "a" },
-      { type: "error", error: { status: 503, code: "runner_crashed", message: "The runner stopped." } },
+      { type: "error", error: { kind: "overloaded", code: "runner_crashed", message: "The runner stopped." } },
     ]);
     const err = await expectOpenAIError(await post(makeApp(engine), chat()), 503, null, "runner_crashed");
     expect(err.type).toBe("server_error");
@@ -284,7 +227,7 @@ describe("streamed /v1/chat/completions", () => {
     const engine = new ScriptedEngine([
       { type: "start", promptTokens: 1 },
       { type: "text", text: "a" },
-      { type: "error", error: { status: 500, code: "runner_crashed", message: "The runner stopped." } },
+      { type: "error", error: { kind: "internal", code: "runner_crashed", message: "The runner stopped." } },
     ]);
     const data = sseData(await (await post(makeApp(engine), chat({ stream: true }))).text());
     expect(data).toHaveLength(2);
@@ -313,7 +256,7 @@ describe("streamed /v1/chat/completions", () => {
     const many: GenerateEvent[] = [
       { type: "start", promptTokens: 1 },
       ...Array.from({ length: 1000 }, () => ({ type: "text", text: "x" }) as GenerateEvent),
-      { type: "done", finishReason: "stop", usage },
+      { type: "done", finishReason: "eos", usage },
     ];
     const engine = new ScriptedEngine(many, { delayMs: 1 });
     const res = await post(makeApp(engine), chat({ stream: true }));
@@ -332,7 +275,7 @@ describe("streaming over a real socket", () => {
     const many: GenerateEvent[] = [
       { type: "start", promptTokens: 1 },
       ...Array.from({ length: 1000 }, () => ({ type: "text", text: "x" }) as GenerateEvent),
-      { type: "done", finishReason: "stop", usage },
+      { type: "done", finishReason: "eos", usage },
     ];
     const engine = new ScriptedEngine(many, { delayMs: 2 });
     const server = makeApp(engine).listen(0);
@@ -453,7 +396,7 @@ describe("official openai SDK against the app", () => {
     const engine = new ScriptedEngine([
       { type: "start", promptTokens: 1 },
       { type: "text", text: "a" },
-      { type: "error", error: { status: 500, code: "runner_crashed", message: "The runner stopped." } },
+      { type: "error", error: { kind: "internal", code: "runner_crashed", message: "The runner stopped." } },
     ]);
     const stream = await client(engine).chat.completions.create({
       model: "test-model",

@@ -2,13 +2,15 @@
 // errors -> OpenAI error bodies. Pure functions only; HTTP shaping is in openai-chat-routes.test.ts.
 import { describe, expect, test } from "bun:test";
 import { NotFoundError, ParseError } from "elysia";
-import { ApiError } from "../../api/errors.ts";
-import { toOpenAIError } from "../../api/openai/errors.ts";
-import { toParam } from "../../api/openai/validation.ts";
+import { accumulate } from "../../api/generation.ts";
+import { ApiError } from "../../api/http/errors.ts";
+import { STATUS, toOpenAIError } from "../../api/openai/errors.ts";
+import { toParam } from "../../api/http/validation.ts";
 import { fromChatRequest, normalizeStop, wantsUsage } from "../../api/openai/fromRequest.ts";
-import { ChatStreamConverter } from "../../api/openai/streamConverter.ts";
-import { toChatCompletion } from "../../api/openai/toResponse.ts";
-import type { GenerateEvent, Usage } from "../../engine/types.ts";
+import { ChatStreamConverter, type UsageMode } from "../../api/openai/streamConverter.ts";
+import type { SseFrame } from "../../api/http/sse.ts";
+import { toChatCompletion as shapeCompletion, type CompletionContext } from "../../api/openai/toResponse.ts";
+import type { GenerateEvent, Usage } from "../../core/index.ts";
 import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
 
 const req = (extra: Partial<ChatCompletionRequest> & Record<string, unknown> = {}): ChatCompletionRequest => ({
@@ -26,14 +28,18 @@ const expectApiError = (fn: () => unknown, status: number, param?: string, code?
   }
   expect(caught).toBeInstanceOf(ApiError);
   const err = caught as ApiError;
-  expect(err.status).toBe(status);
+  expect(STATUS[err.kind]).toBe(status);
   if (param !== undefined) expect(err.param).toBe(param);
   if (code !== undefined) expect(err.code).toBe(code);
   return err;
 };
 
+/** Events of one generation -> chat.completion, as the route does it. */
+const toChatCompletion = (events: GenerateEvent[], c: CompletionContext) => shapeCompletion(accumulate(events), c);
+
 const usage: Usage = {
   promptTokens: 25,
+  cachedPromptTokens: 0,
   completionTokens: 12,
   reasoningTokens: 0,
   tokensPerSecond: 85.4999,
@@ -68,6 +74,7 @@ describe("fromChatRequest", () => {
       xtcProbability: 0,
       xtcThreshold: 0.1,
       xtcMinKeep: 1,
+      ignoreEos: false,
       seed: undefined,
     });
     expect(g.stop).toEqual([]);
@@ -114,6 +121,7 @@ describe("fromChatRequest", () => {
       xtcProbability: 0.5,
       xtcThreshold: 0.2,
       xtcMinKeep: 2,
+      ignoreEos: false,
       seed: 42,
     });
   });
@@ -284,7 +292,7 @@ describe("toChatCompletion", () => {
       { type: "start", promptTokens: 25 },
       { type: "text", text: "Hel" },
       { type: "text", text: "lo!" },
-      { type: "done", finishReason: "stop", usage },
+      { type: "done", finishReason: "eos", usage },
     ];
     expect(toChatCompletion(events, ctx)).toEqual({
       id: "chatcmpl-abc123",
@@ -344,14 +352,14 @@ describe("toChatCompletion", () => {
       [
         { type: "start", promptTokens: 1 },
         { type: "text", text: "Hi", logprobs: [lp] },
-        { type: "done", finishReason: "length", usage },
+        { type: "done", finishReason: "max_tokens", usage },
       ],
       { ...ctx, logprobs: true },
     );
     expect(c.choices[0]!.logprobs).toEqual({
       content: [{ token: "Hi", logprob: -0.1, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.1, bytes: [72, 105] }] }],
     });
-    const empty = toChatCompletion([{ type: "done", finishReason: "length", usage }], { ...ctx, logprobs: true });
+    const empty = toChatCompletion([{ type: "done", finishReason: "max_tokens", usage }], { ...ctx, logprobs: true });
     expect(empty.choices[0]!.logprobs).toEqual({ content: [] });
   });
 
@@ -359,7 +367,7 @@ describe("toChatCompletion", () => {
     const err = expectApiError(
       () =>
         toChatCompletion(
-          [{ type: "error", error: { status: 400, code: "context_length_exceeded", message: "too long", param: "messages" } }],
+          [{ type: "error", error: { kind: "context_exceeded", code: "context_length_exceeded", message: "too long", param: "messages" } }],
           ctx,
         ),
       400,
@@ -375,17 +383,21 @@ describe("toChatCompletion", () => {
 });
 
 describe("ChatStreamConverter", () => {
-  const run = (events: GenerateEvent[], opts: { includeUsage?: boolean; logprobs?: boolean } = {}) => {
-    const conv = new ChatStreamConverter({ ...ctx, includeUsage: opts.includeUsage ?? true, logprobs: opts.logprobs });
-    return { conv, frames: events.flatMap((e) => conv.process(e)) as any[] };
+  const parse = (frames: SseFrame[]) => frames.map((f) => ("data" in f && f.data !== "[DONE]" ? JSON.parse(f.data) : f)) as any[];
+  /** Frames as parsed JSON; the closing `data: [DONE]` is checked and left out. */
+  const run = (events: GenerateEvent[], opts: { usage?: UsageMode; logprobs?: boolean } = {}) => {
+    const conv = new ChatStreamConverter({ ...ctx, usage: opts.usage ?? "final", logprobs: opts.logprobs });
+    const frames = parse(events.flatMap((e) => conv.process(e)));
+    const completed = frames.at(-1)?.data === "[DONE]";
+    return { conv, completed, frames: completed ? frames.slice(0, -1) : frames };
   };
 
   test("emits role first and usage last", () => {
-    const { conv, frames } = run([
+    const { conv, completed, frames } = run([
       { type: "start", promptTokens: 25 },
       { type: "text", text: "Hello" },
       { type: "text", text: "!" },
-      { type: "done", finishReason: "stop", usage },
+      { type: "done", finishReason: "eos", usage },
     ]);
     expect(frames).toHaveLength(3);
     expect(frames[0]).toEqual({
@@ -400,20 +412,29 @@ describe("ChatStreamConverter", () => {
     expect(frames[2].choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
     expect(frames[2].usage.total_tokens).toBe(37);
     expect(frames[2].usage.tokens_per_second).toBe(85.5);
-    expect(conv.completed).toBe(true);
-    expect(conv.done()).toEqual([]);
+    expect(completed).toBe(true);
+    expect(conv.end()).toEqual([]);
   });
 
   test("include_usage off leaves usage out of the final chunk", () => {
-    const { frames } = run([{ type: "text", text: "x" }, { type: "done", finishReason: "length", usage }], {
-      includeUsage: false,
+    const { frames } = run([{ type: "text", text: "x" }, { type: "done", finishReason: "max_tokens", usage }], {
+      usage: "none",
     });
     expect(frames.at(-1).usage).toBeUndefined();
     expect(frames.at(-1).choices[0].finish_reason).toBe("length");
   });
 
+  test("stream_options.include_usage: true sends usage OpenAI's way: a last chunk with no choices", () => {
+    const { frames, completed } = run([{ type: "text", text: "x" }, { type: "done", finishReason: "eos", usage }], { usage: "separate" });
+    expect(completed).toBe(true);
+    expect(frames.slice(0, -1).every((f) => f.usage === null)).toBe(true);
+    expect(frames.at(-2).choices[0].finish_reason).toBe("stop");
+    expect(frames.at(-1).choices).toEqual([]);
+    expect(frames.at(-1).usage.total_tokens).toBe(37);
+  });
+
   test("an empty generation still sends the role chunk", () => {
-    const { frames } = run([{ type: "start", promptTokens: 1 }, { type: "done", finishReason: "stop", usage }]);
+    const { frames } = run([{ type: "start", promptTokens: 1 }, { type: "done", finishReason: "eos", usage }]);
     expect(frames[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
     expect(frames[1].choices[0].finish_reason).toBe("stop");
   });
@@ -444,9 +465,9 @@ describe("ChatStreamConverter", () => {
   });
 
   test("an error event becomes an OpenAI error object and ends the stream", () => {
-    const { conv, frames } = run([
+    const { conv, completed, frames } = run([
       { type: "text", text: "a" },
-      { type: "error", error: { status: 500, code: "runner_crashed", message: "The model runner stopped." } },
+      { type: "error", error: { kind: "internal", code: "runner_crashed", message: "The model runner stopped." } },
       { type: "text", text: "ignored" },
     ]);
     expect(frames).toHaveLength(2);
@@ -454,20 +475,19 @@ describe("ChatStreamConverter", () => {
       error: { message: "The model runner stopped.", type: "server_error", param: null, code: "runner_crashed" },
     });
     expect(conv.finished).toBe(true);
-    expect(conv.completed).toBe(false);
+    expect(completed).toBe(false);
   });
 
   test("done() after a source that stopped without done reports an error", () => {
     const { conv } = run([{ type: "text", text: "a" }]);
-    const [frame] = conv.done() as any[];
+    const [frame] = parse(conv.end());
     expect(frame.error.code).toBe("internal_error");
-    expect(conv.completed).toBe(false);
   });
 });
 
 describe("toOpenAIError", () => {
   test("maps ApiError to its status and OpenAI body", () => {
-    expect(toOpenAIError(new ApiError(404, "model_not_found", "nope", "model"))).toEqual({
+    expect(toOpenAIError(new ApiError("not_found", "model_not_found", "nope", "model"))).toEqual({
       status: 404,
       body: { error: { message: "nope", type: "not_found_error", param: "model", code: "model_not_found" } },
     });

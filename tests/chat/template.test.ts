@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChatTemplate, ChatTemplateError, promptNeedsBos } from "../../chat/template.ts";
 import { FALLBACK_CHAT_TEMPLATE } from "../../chat/fallback.ts";
-import type { ChatMessage } from "../../engine/types.ts";
+import type { ChatMessage } from "../../core/index.ts";
 
 // The 70-odd real templates shipped with the pinned llama.cpp source (see llama.cpp/fetch.sh).
 const DIR = join(import.meta.dir, "../../llama.cpp/src/models/templates");

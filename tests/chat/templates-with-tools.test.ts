@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ChatTemplate } from "../../chat/template.ts";
 import { templateWantsNineCharIds, withNineCharToolCallIds } from "../../chat/toolCallIds.ts";
-import type { ChatMessage } from "../../engine/types.ts";
+import type { ChatMessage } from "../../core/index.ts";
 
 const TEMPLATES = resolve(import.meta.dir, "../../llama.cpp/src/models/templates");
 

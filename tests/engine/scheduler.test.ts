@@ -4,7 +4,7 @@ import { Context } from "../../ffi/context.ts";
 import { Model } from "../../ffi/model.ts";
 import type { Job, JobUpdate } from "../../engine/protocol.ts";
 import { Scheduler } from "../../engine/scheduler.ts";
-import type { SamplingParams } from "../../engine/types.ts";
+import type { SamplingParams } from "../../core/index.ts";
 import { STORIES_260K } from "../support/models.ts";
 
 let model: Model;
@@ -48,7 +48,7 @@ describe("Scheduler", () => {
   test("greedy decoding continues the story as the model was trained", () => {
     const [updates] = run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 12 }]).values();
     expect(textOf(updates!)).toStartWith(", there was a little girl named Lily");
-    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "length", completionTokens: 12 });
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "max_tokens", completionTokens: 12 });
   });
 
   test("a prompt longer than the batch is processed in chunks, beside a running sequence", () => {
@@ -66,14 +66,14 @@ describe("Scheduler", () => {
   test("a grammar constrains every token", () => {
     const [updates] = run([{ prompt: "Once upon a time", sampling: { ...greedy, grammar: 'root ::= " the end" ("!" | ".")' }, maxTokens: 20 }]).values();
     expect([" the end!", " the end."]).toContain(textOf(updates!));
-    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "eos" });
   });
 
   test("a lazy grammar leaves text free until its trigger, then constrains it", () => {
     const sampling = { ...greedy, grammar: 'root ::= "girl" " who said yes."', grammarTriggers: ["[\\s\\S]*?(girl)[\\s\\S]*"] };
     const [updates] = run([{ prompt: "Once upon a time", sampling, maxTokens: 40 }]).values();
     expect(textOf(updates!)).toBe(", there was a little girl who said yes.");
-    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+    expect(updates!.at(-1)).toMatchObject({ type: "done", finishReason: "eos" });
   });
 
   test("a grammar llama.cpp cannot parse fails that request only", () => {
@@ -81,7 +81,7 @@ describe("Scheduler", () => {
       { prompt: "Once upon a time", sampling: { ...greedy, grammar: "root ::= (" }, maxTokens: 5 },
       { prompt: "Once upon a time", sampling: greedy, maxTokens: 5 },
     ]).values()];
-    expect(results[0]!.at(-1)).toMatchObject({ type: "error", error: { status: 400, code: "invalid_grammar" } });
+    expect(results[0]!.at(-1)).toMatchObject({ type: "error", error: { kind: "invalid_request", code: "invalid_grammar" } });
     expect(results[1]!.at(-1)).toMatchObject({ type: "done", completionTokens: 5 });
   });
 });

@@ -6,7 +6,7 @@ import { Context } from "../../../ffi/context.ts";
 import { captureNativeLog, drainNativeLog } from "../../../ffi/log.ts";
 import { Model } from "../../../ffi/model.ts";
 import { buildSamplerChain } from "../../../engine/sampling.ts";
-import type { SamplingParams } from "../../../engine/types.ts";
+import type { SamplingParams } from "../../../core/index.ts";
 import { STORIES_260K } from "../../support/models.ts";
 
 export interface Generation {

@@ -1,6 +1,6 @@
 // Reads a JSON body under a size limit. Bun's maxRequestBodySize answers an empty 413 and skips
 // onError, so the limit is checked here to answer in the protocol's shape.
-import { ApiError } from "../errors.ts";
+import { ApiError } from "./errors.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -9,7 +9,7 @@ const rawBodies = new WeakMap<Request, string>();
 export const rawBodyOf = (request: Request) => rawBodies.get(request);
 
 const tooLarge = (limit: number) =>
-  new ApiError(413, "request_too_large", `The request body exceeds the limit of ${limit} bytes.`);
+  new ApiError("too_large", "request_too_large", `The request body exceeds the limit of ${limit} bytes.`);
 
 /** Parses the body as JSON whatever its content-type (curl -d sends form-urlencoded). */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
@@ -21,11 +21,11 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError(400, "invalid_json", "We could not parse the JSON body of your request.");
+    throw new ApiError("invalid_request", "invalid_json", "We could not parse the JSON body of your request.");
   }
   // Checked here: Elysia's defaults pass would turn an array into an object before validation.
   if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new ApiError(400, "invalid_request", "The request body must be a JSON object.");
+    throw new ApiError("invalid_request", "invalid_request", "The request body must be a JSON object.");
   return body;
 }
 

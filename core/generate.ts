@@ -1,62 +1,19 @@
-// The one internal contract: every wire protocol translates onto GenerateRequest and
-// consumes GenerateEvents. No protocol shape leaks in here.
-
-export type Role = "system" | "user" | "assistant" | "tool";
-
-export type MessagePart = { type: "text"; text: string };
-
-export interface ToolCall {
-  id: string;
-  name: string;
-  /** JSON text of the arguments object. */
-  arguments: string;
-}
-
-export interface ChatMessage {
-  role: Role;
-  content: MessagePart[];
-  /** Assistant turns that called tools. */
-  toolCalls?: ToolCall[];
-  /** Tool results answer this call id. */
-  toolCallId?: string;
-  /** Previous reasoning of an assistant turn, when the client sends it back. */
-  reasoning?: string;
-  /** Participant name; templates that know it print it. */
-  name?: string;
-}
-
-export interface SamplingParams {
-  temperature: number;
-  topK: number;
-  topP: number;
-  minP: number;
-  repeatPenalty: number;
-  /** Tokens considered by the repetition penalties; -1 = whole context, 0 = off. */
-  repeatLastN: number;
-  presencePenalty: number;
-  frequencyPenalty: number;
-  dryMultiplier: number;
-  dryBase: number;
-  dryAllowedLength: number;
-  /** 0 = whole context, -1 = whole context as well (llama.cpp convention). */
-  dryPenaltyLastN: number;
-  drySequenceBreakers: string[];
-  xtcProbability: number;
-  xtcThreshold: number;
-  xtcMinKeep: number;
-  /** undefined = random seed. */
-  seed?: number;
-  /** GBNF grammar constraining the output (structured output, forced tool calls). */
-  grammar?: string;
-  /** The grammar applies only from the first match of one of these patterns (tool_choice auto). */
-  grammarTriggers?: string[];
-}
+// The one internal contract: every wire protocol translates onto GenerateRequest and consumes
+// GenerateEvents. No protocol's shape leaks in here.
+import type { ChatMessage } from "./content.ts";
+import type { EngineErrorInfo } from "./errors.ts";
+import type { SamplingParams } from "./sampling.ts";
 
 export interface ToolDefinition {
   name: string;
   description?: string;
   /** JSON schema of the arguments object. */
   parameters?: Record<string, unknown>;
+  /**
+   * Arguments the grammar cannot enforce exactly are relaxed to their plain type rather than
+   * refused (Anthropic tools); the client then validates them itself.
+   */
+  relaxSchema?: boolean;
 }
 
 /** "none": never call; "auto": the model decides; "required" or a named function: must call. */
@@ -64,8 +21,10 @@ export type ToolChoice = "none" | "auto" | "required" | { name: string };
 
 export type ResponseFormat =
   | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean };
+  | { type: "json_object"; schema?: Record<string, unknown> }
+  | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean }
+  /** A raw GBNF grammar (llama-server's `grammar` field). */
+  | { type: "grammar"; grammar: string };
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high";
 
@@ -73,6 +32,8 @@ export interface ReasoningOptions {
   /** Thinking on or off, for templates that read `enable_thinking`. */
   enabled: boolean;
   effort: ReasoningEffort;
+  /** At most this many reasoning tokens (Anthropic budget_tokens); undefined = no bound. */
+  budgetTokens?: number;
 }
 
 export interface GenerateRequest {
@@ -93,6 +54,8 @@ export interface GenerateRequest {
   toolChoice?: ToolChoice;
   /** Several calls in one turn (default true). */
   parallelToolCalls?: boolean;
+  /** Prefix of generated tool-call ids: "call_" (OpenAI), "toolu_" (Anthropic), "fc_"... */
+  toolCallIdPrefix?: string;
   responseFormat?: ResponseFormat;
   /** Default: enabled, medium effort. */
   reasoning?: ReasoningOptions;
@@ -108,10 +71,13 @@ export interface TokenLogprob extends TopLogprob {
   top: TopLogprob[];
 }
 
-export type FinishReason = "stop" | "length" | "tool_calls";
+/** Why a generation ended: the model's end token, a stop string, the token limit, or tool calls. */
+export type FinishReason = "eos" | "stop_sequence" | "max_tokens" | "tool_calls";
 
 export interface Usage {
   promptTokens: number;
+  /** Prompt tokens served from the prompt cache instead of being processed again. */
+  cachedPromptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
   /** Completion tokens per second of decoding, prompt processing excluded. */
@@ -130,17 +96,9 @@ export type GenerateEvent =
   | { type: "tool_call_start"; index: number; id: string; name: string }
   | { type: "tool_call_delta"; index: number; argumentsDelta: string }
   | { type: "tool_call_end"; index: number }
-  | { type: "done"; finishReason: FinishReason; usage: Usage }
+  /** `stopSequence`: the stop string that matched, when finishReason is "stop_sequence". */
+  | { type: "done"; finishReason: FinishReason; stopSequence?: string; usage: Usage }
   | { type: "error"; error: EngineErrorInfo };
-
-export interface EngineErrorInfo {
-  /** HTTP status the protocol layer should answer with. */
-  status: number;
-  /** Machine-readable code, e.g. "context_length_exceeded", "runner_crashed". */
-  code: string;
-  message: string;
-  param?: string;
-}
 
 export interface ModelInfo {
   /** The id clients use (alias when one was given). */
@@ -149,6 +107,8 @@ export interface ModelInfo {
   created: number;
   ownedBy: string;
   ready: boolean;
+  /** Tokens of context one request may use. */
+  contextLength?: number;
 }
 
 /** What the HTTP layer needs from the engine. */
@@ -160,4 +120,6 @@ export interface Engine {
    * route can await the first event and still choose its HTTP status.
    */
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent>;
+  /** Tokens of the prompt the request renders to (count_tokens, input_tokens). */
+  countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }>;
 }

@@ -4,7 +4,7 @@ import type { ValidationError } from "elysia";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "./errors.ts";
 
 /**
  * Elysia normalizes the body before validating it (a string `messages` arrives as an array of
@@ -17,20 +17,20 @@ export function validationErrorFor(schema: TSchema, original: unknown): ApiError
 
 export function validationError(err: ValidationError): ApiError {
   const raw: ValueError | undefined = err?.valueError ?? safeFirst(err);
-  if (!raw) return new ApiError(400, "invalid_request", "The request body is invalid.");
+  if (!raw) return new ApiError("invalid_request", "invalid_request", "The request body is invalid.");
   return fromValueError(raw);
 }
 
 function fromValueError(raw: ValueError): ApiError {
   const ve = refine(raw);
   const param = toParam(ve.path);
-  if (!param) return new ApiError(400, "invalid_request", "The request body must be a JSON object.");
-  if (ve.type === ValueErrorType.ObjectRequiredProperty)
-    return new ApiError(400, "missing_required_parameter", `Missing required parameter: '${param}'.`, param);
+  if (!param) return new ApiError("invalid_request", "invalid_request", "The request body must be a JSON object.");
+  if (ve.type === ValueErrorType.ObjectRequiredProperty || ve.value === undefined)
+    return new ApiError("invalid_request", "missing_required_parameter", `Missing required parameter: '${param}'.`, param);
   const expected = describe(ve.schema as Described);
   if (isTypeError(ve.type))
-    return new ApiError(400, "invalid_type", `Invalid type for '${param}': expected ${expected}.`, param);
-  return new ApiError(400, "invalid_value", `Invalid value for '${param}': ${lowerFirst(ve.message)}.`, param);
+    return new ApiError("invalid_request", "invalid_type", `Invalid type for '${param}': expected ${expected}.`, param);
+  return new ApiError("invalid_request", "invalid_value", `Invalid value for '${param}': ${lowerFirst(ve.message)}.`, param);
 }
 
 function safeFirst(err: ValidationError): ValueError | undefined {

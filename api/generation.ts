@@ -1,0 +1,125 @@
+// One generation driver for every protocol: await the first event (so an early failure still
+// chooses the HTTP status), then either collect the whole answer or stream it through the
+// protocol's StreamConverter.
+import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, TokenLogprob, ToolCall, Usage, FinishReason } from "../core/index.ts";
+import { ApiError, INTERNAL_ERROR, modelNotFound, toApiError } from "./http/errors.ts";
+import type { SseFrame } from "./http/sse.ts";
+
+/** A protocol's stateful translation of GenerateEvents into its own SSE frames. */
+export interface StreamConverter {
+  process(event: GenerateEvent): SseFrame[];
+  /** The event source ended without "done" or "error". */
+  end(): SseFrame[];
+  /** A failure after the stream began, as the protocol's error frame(s). */
+  fail(error: EngineErrorInfo): SseFrame[];
+  /** No more frames will come. */
+  readonly finished: boolean;
+}
+
+export interface Generation {
+  first: GenerateEvent;
+  events: AsyncIterator<GenerateEvent>;
+}
+
+export function ensureModel(engine: Engine, name: string): void {
+  if (!engine.hasModel(name)) throw modelNotFound(name, engine.listModels().map((m) => m.id));
+}
+
+/** Starts a generation; throws the ApiError of a failure before the first token. */
+export async function startGeneration(engine: Engine, req: GenerateRequest, signal: AbortSignal): Promise<Generation> {
+  ensureModel(engine, req.model);
+  const events = engine.generate(req, signal)[Symbol.asyncIterator]();
+  const first = await events.next();
+  if (first.done || first.value.type === "error") {
+    await events.return?.();
+    if (first.done) throw new ApiError("internal", "internal_error", "The generation ended without starting.");
+    throw ApiError.from((first.value as Extract<GenerateEvent, { type: "error" }>).error);
+  }
+  return { first: first.value, events };
+}
+
+/** Every event up to "done" or "error". */
+export async function collectEvents({ first, events }: Generation): Promise<GenerateEvent[]> {
+  const all = [first];
+  try {
+    for (let r = await events.next(); !r.done; r = await events.next()) {
+      all.push(r.value);
+      if (r.value.type === "done" || r.value.type === "error") break;
+    }
+  } finally {
+    await events.return?.();
+  }
+  return all;
+}
+
+/** A finished generation, protocol-neutral: what each protocol's toResponse shapes. */
+export interface Completion {
+  prompt?: string;
+  text: string;
+  reasoning: string;
+  logprobs: TokenLogprob[];
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  stopSequence?: string;
+  usage: Usage;
+}
+
+/** Folds the events of one generation; an error event throws its ApiError. */
+export function accumulate(events: GenerateEvent[]): Completion {
+  const out: Omit<Completion, "finishReason" | "usage"> = { text: "", reasoning: "", logprobs: [], toolCalls: [] };
+  const calls: ToolCall[] = [];
+  for (const ev of events) {
+    switch (ev.type) {
+      case "start":
+        out.prompt = ev.prompt;
+        break;
+      case "text":
+        out.text += ev.text;
+        if (ev.logprobs) out.logprobs.push(...ev.logprobs);
+        break;
+      case "reasoning":
+        out.reasoning += ev.text;
+        break;
+      case "tool_call_start":
+        calls[ev.index] = { id: ev.id, name: ev.name, arguments: "" };
+        break;
+      case "tool_call_delta": {
+        const call = calls[ev.index];
+        if (call) call.arguments += ev.argumentsDelta;
+        break;
+      }
+      case "tool_call_end":
+        break;
+      case "done":
+        return { ...out, toolCalls: calls.filter(Boolean), finishReason: ev.finishReason, stopSequence: ev.stopSequence, usage: ev.usage };
+      case "error":
+        throw ApiError.from(ev.error);
+    }
+  }
+  throw new ApiError("internal", "internal_error", "The generation ended without finishing.");
+}
+
+/**
+ * The generation as SSE frames. Its finally returns the engine iterator, which cancels the
+ * sequence (a client disconnect cancels the response stream, which returns this generator).
+ */
+export async function* streamFrames(
+  { first, events }: Generation,
+  converter: StreamConverter,
+  log: (message: string, err: unknown) => void = (message, err) => console.error(message, err),
+): AsyncGenerator<SseFrame, void, undefined> {
+  try {
+    yield* converter.process(first);
+    while (!converter.finished) {
+      const r = await events.next();
+      yield* r.done ? converter.end() : converter.process(r.value);
+    }
+  } catch (err) {
+    // Headers are sent: the only way left to report is the protocol's error frame.
+    const api = toApiError(err);
+    if (!api) log("stream error:", err);
+    yield* converter.fail(api ?? INTERNAL_ERROR);
+  } finally {
+    await events.return?.();
+  }
+}

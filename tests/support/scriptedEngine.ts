@@ -1,0 +1,69 @@
+// An Engine that replays fixed GenerateEvents: tests of a protocol layer use it instead of the
+// real engine (which has its own end-to-end tests).
+import type { Engine, GenerateEvent, GenerateRequest, ModelInfo, Usage } from "../../core/index.ts";
+
+export const usage: Usage = {
+  promptTokens: 5,
+  cachedPromptTokens: 0,
+  completionTokens: 2,
+  reasoningTokens: 0,
+  tokensPerSecond: 12.345,
+  promptMs: 3,
+  generationMs: 160,
+};
+
+export const HELLO: GenerateEvent[] = [
+  { type: "start", promptTokens: 5, prompt: "<user>Hi" },
+  { type: "text", text: "Hel" },
+  { type: "text", text: "lo" },
+  { type: "done", finishReason: "eos", usage },
+];
+
+/** Replays a fixed event list per request and records what the route did with it. */
+export class ScriptedEngine implements Engine {
+  requests: GenerateRequest[] = [];
+  signals: AbortSignal[] = [];
+  /** The iterator's return() ran (the real engine cancels the sequence there). */
+  closed = false;
+  /** Events yielded so far. */
+  yielded = 0;
+
+  constructor(
+    private readonly script: GenerateEvent[] | ((req: GenerateRequest) => GenerateEvent[]) = HELLO,
+    private readonly opts: { delayMs?: number; throwAfter?: number } = {},
+  ) {}
+
+  listModels(): ModelInfo[] {
+    return [
+      { id: "test-model", created: 1700000000, ownedBy: "bunllama", ready: true },
+      { id: "org/other", created: 1700000001, ownedBy: "bunllama", ready: true },
+    ];
+  }
+
+  hasModel(name: string): boolean {
+    return this.listModels().some((m) => m.id === name);
+  }
+
+  /** Counts whitespace-separated words of every message: enough to test the routes' shaping. */
+  async countTokens(req: GenerateRequest): Promise<number> {
+    this.requests.push(req);
+    return req.messages.reduce((n, m) => n + m.content.map((p) => p.text).join(" ").split(/\s+/).filter(Boolean).length, 0);
+  }
+
+  async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
+    this.requests.push(req);
+    this.signals.push(signal);
+    const events = typeof this.script === "function" ? this.script(req) : this.script;
+    try {
+      for (const ev of events) {
+        if (this.opts.throwAfter === this.yielded) throw new Error("runner exploded at /secret/path");
+        if (this.opts.delayMs) await Bun.sleep(this.opts.delayMs);
+        this.yielded++;
+        yield ev;
+      }
+    } finally {
+      this.closed = true;
+    }
+  }
+}
+
