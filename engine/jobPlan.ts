@@ -6,7 +6,7 @@ import type { ChatTemplate } from "../chat/template.ts";
 import type { TemplateTraits } from "../chat/templateTraits.ts";
 import { withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { outputConstraint } from "./constraints.ts";
-import type { Job } from "./protocol.ts";
+import type { Job, ReasoningBudget } from "./protocol.ts";
 import type { EngineErrorInfo, GenerateRequest } from "../core/index.ts";
 
 export interface JobPlan {
@@ -51,6 +51,14 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
       topLogprobs: req.topLogprobs,
       // Tool and channel markers are control tokens in some families.
       renderSpecial: family !== "none",
+      reasoningBudget: reasoningBudget(req, traits, thinkingForcedOpen),
     },
   };
+}
+
+/** A token budget for <think> blocks, when the request sets one and the template thinks that way. */
+function reasoningBudget(req: GenerateRequest, traits: TemplateTraits, startsOpen: boolean): ReasoningBudget | undefined {
+  const tokens = req.reasoning?.budgetTokens;
+  if (tokens === undefined || req.reasoning?.enabled === false || !traits.thinks) return undefined;
+  return { tokens, open: "<think>", close: "</think>", startsOpen };
 }

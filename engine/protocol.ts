@@ -37,6 +37,17 @@ export interface Job {
   topLogprobs?: number;
   /** Render control tokens as text: tool-call and channel markers are control tokens in some families. */
   renderSpecial: boolean;
+  /** At most this many tokens of reasoning, then the close tag is forced (Anthropic budget_tokens). */
+  reasoningBudget?: ReasoningBudget;
+}
+
+export interface ReasoningBudget {
+  tokens: number;
+  /** The tags that open and close reasoning in this model's output, e.g. <think> and </think>. */
+  open: string;
+  close: string;
+  /** The prompt already opened the reasoning block. */
+  startsOpen: boolean;
 }
 
 export type ToRunner =

@@ -43,10 +43,12 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       const grammar = Buffer.from(`${params.grammar}\0`);
       const root = Buffer.from("root\0");
       const triggers = params.grammarTriggers;
+      const lazy = !!triggers?.length;
       chain.setGrammar(
-        triggers?.length
+        lazy
           ? l.shim_sampler_grammar_lazy(vocab.handle, grammar, root, Buffer.from(triggers.map((t) => `${t}\0`).join("")), triggers.length)
           : l.llama_sampler_init_grammar(vocab.handle, grammar, root),
+        lazy,
       );
     }
     if (params.temperature <= 0) {

@@ -6,6 +6,7 @@ import type { Model } from "../ffi/model.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
 import { tokenLogprob } from "./logprobs.ts";
 import type { Job, JobUpdate, RunnerFinishReason } from "./protocol.ts";
+import { ReasoningBudgetTracker } from "./reasoningBudget.ts";
 import { buildSamplerChain } from "./sampling.ts";
 import { StopMatcher } from "./text/stop.ts";
 import { Utf8Stream } from "./text/utf8.ts";
@@ -31,7 +32,12 @@ interface Sequence {
   logitsIndex: number;
   admittedAt: number;
   firstTokenAt: number;
+  reasoning?: ReasoningBudgetTracker;
+  /** Tokens to feed instead of sampling (a forced close of the reasoning block). */
+  forced: number[];
 }
+
+const tagDecoder = new TextDecoder();
 
 interface Waiting {
   job: Job;
@@ -164,13 +170,15 @@ export class Scheduler {
         logitsIndex: -1,
         admittedAt: performance.now(),
         firstTokenAt: 0,
+        reasoning: job.reasoningBudget && sampler.canForce ? new ReasoningBudgetTracker(job.reasoningBudget) : undefined,
+        forced: [],
       };
     }
   }
 
   #sample(slot: number, seq: Sequence, updates: JobUpdate[]): void {
     const vocab = this.#model.vocab;
-    const token = seq.sampler.sample(this.#context, seq.logitsIndex);
+    const token = this.#nextToken(seq);
     if (seq.generated === 0) seq.firstTokenAt = performance.now();
     if (vocab.isEndOfGeneration(token)) {
       this.#finish(slot, seq, "eos", updates);
@@ -182,11 +190,26 @@ export class Scheduler {
     if (seq.job.topLogprobs !== undefined) {
       logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
     }
-    const { emit, stopped, stop } = seq.stop.push(seq.utf8.push(vocab.piece(token, seq.job.renderSpecial)));
+    const piece = vocab.piece(token, seq.job.renderSpecial);
+    // Tags may be control tokens that the client-facing text does not render.
+    if (seq.reasoning) seq.reasoning.observe(tagDecoder.decode(seq.job.renderSpecial ? piece : vocab.piece(token, true)));
+    const { emit, stopped, stop } = seq.stop.push(seq.utf8.push(piece));
     // Held-back text still counts its token, so usage can attribute tokens to what they became.
     updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs });
     if (stopped) this.#finish(slot, seq, "stop_sequence", updates, false, stop);
     else if (seq.generated >= seq.limit) this.#finish(slot, seq, "max_tokens", updates);
+  }
+
+  /** The sampled token, or the next forced one once the reasoning budget is spent. */
+  #nextToken(seq: Sequence): number {
+    if (seq.reasoning?.exhausted) {
+      const close = this.#model.vocab.tokenize(seq.reasoning.close(), false, true);
+      seq.forced.push(...close);
+    }
+    const forced = seq.forced.shift();
+    if (forced === undefined) return seq.sampler.sample(this.#context, seq.logitsIndex);
+    seq.sampler.acceptForced(forced);
+    return forced;
   }
 
   #finish(slot: number, seq: Sequence, reason: RunnerFinishReason, updates: JobUpdate[], flush = true, stopSequence?: string): void {

@@ -8,6 +8,7 @@ export class SamplerChain {
   #handle: Pointer | null;
   // Kept outside the chain: consulted only when the chain's pick breaks the grammar.
   #grammar: Pointer | null = null;
+  #grammarIsLazy = false;
 
   constructor() {
     const handle = asPointer(lib().shim_sampler_chain_new());
@@ -28,10 +29,26 @@ export class SamplerChain {
   }
 
   /** Constrains sampling with a grammar sampler (llama_sampler_init_grammar); takes ownership. */
-  setGrammar(grammar: Pointer | bigint | null): void {
+  setGrammar(grammar: Pointer | bigint | null, lazy: boolean): void {
     const handle = asPointer(grammar);
     if (!handle) throw new Error("the grammar did not parse");
     this.#grammar = handle;
+    this.#grammarIsLazy = lazy;
+  }
+
+  /**
+   * Tokens may be forced past the sampler (a reasoning budget closing the thought) unless a
+   * grammar is in force: llama.cpp aborts on a token its grammar rejects.
+   */
+  get canForce(): boolean {
+    return !this.#grammar || this.#grammarIsLazy;
+  }
+
+  /** Records a token chosen without sampling, so penalties and a waiting grammar see it. */
+  acceptForced(token: number): void {
+    if (!this.canForce) throw new Error("cannot force a token under an active grammar");
+    if (this.#grammar) lib().llama_sampler_accept(this.#grammar, token);
+    lib().llama_sampler_accept(this.handle, token);
   }
 
   /** Samples from the logits at batch index idx and accepts the token (grammar included). */

@@ -63,6 +63,24 @@ describe("Scheduler", () => {
     expect(results[1]!.at(-1)).toMatchObject({ type: "done", completionTokens: 5 });
   });
 
+  test("a reasoning budget forces the close tag after that many reasoning tokens", () => {
+    // stories260K has no think tags: "," opens the "reasoning" and "Bob" closes it, so the
+    // greedy story (", there was a little girl named Lily") shows where the budget cut in.
+    // (Its SPM tokenizer puts a space before the forced text.)
+    const budget = { tokens: 3, open: ",", close: "Bob", startsOpen: false };
+    const [updates] = run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 12, reasoningBudget: budget }]).values();
+    const text = textOf(updates!);
+    expect(text).toStartWith(", there was a Bob\n\n");
+    const plain = textOf([...run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 12 }]).values()][0]!);
+    expect(plain).not.toContain("Bob");
+  });
+
+  test("a reasoning block the prompt opened is closed at once with a zero budget", () => {
+    const budget = { tokens: 0, open: "<think>", close: "The end.", startsOpen: true };
+    const [updates] = run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 8, reasoningBudget: budget }]).values();
+    expect(textOf(updates!)).toStartWith(" The end.\n\n");
+  });
+
   test("a grammar constrains every token", () => {
     const [updates] = run([{ prompt: "Once upon a time", sampling: { ...greedy, grammar: 'root ::= " the end" ("!" | ".")' }, maxTokens: 20 }]).values();
     expect([" the end!", " the end."]).toContain(textOf(updates!));
