@@ -6,6 +6,8 @@ import { openAIErrorResponse } from "./api/openai/errors.ts";
 import { openaiRoutes } from "./api/openai/routes.ts";
 import { anthropicErrorResponse } from "./api/anthropic/errors.ts";
 import { ApiError } from "./api/http/errors.ts";
+import { responsesRoutes } from "./api/responses/routes.ts";
+import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
 import { LocalEngine, type ModelConfig } from "./engine/localEngine.ts";
 import { runRunner } from "./engine/runner.ts";
@@ -15,6 +17,8 @@ export const VERSION = "0.1.0";
 
 export interface AppOptions {
   maxBodyBytes?: number;
+  /** Stored responses (POST /v1/responses with store); default: in memory, lost on exit. */
+  store?: ResponseStore;
 }
 
 /** An error outside every protocol plugin (an unknown route) answers in the shape of the path's protocol. */
@@ -37,7 +41,8 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
       },
       { detail: { tags: ["Server"], summary: "Liveness and readiness: 200 once every model is loaded" } },
     )
-    .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }));
+    .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }))
+    .use(responsesRoutes(engine, options.store ?? new SqliteResponseStore(":memory:"), { maxBodyBytes: options.maxBodyBytes }));
 }
 
 function modelConfig(flags: ServerFlags, chatTemplate: string | undefined): ModelConfig {
@@ -91,10 +96,12 @@ async function serve(argv: string[]): Promise<void> {
     engine.stop();
     process.exit(1);
   }
-  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes });
+  const store = openStore(flags.dataDir ?? defaultDataDir());
+  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024 });
   const shutdown = () => {
     engine.stop();
+    store.close();
     process.exit(0);
   };
   process.on("SIGINT", shutdown);

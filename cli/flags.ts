@@ -17,6 +17,8 @@ export interface ServerFlags {
   queueSize: number;
   chatTemplateFile?: string;
   maxBodyBytes: number;
+  /** Where stored responses live; undefined = $XDG_DATA_HOME/bunllama or ~/.local/share/bunllama. */
+  dataDir?: string;
   verbose: boolean;
   help: boolean;
 }
@@ -48,6 +50,7 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["--queue-size"], key: "queueSize", kind: "int", env: "LLAMA_ARG_QUEUE_SIZE", help: "requests waiting beyond --parallel before answering 503 (default: 64)" },
   { names: ["--chat-template-file"], key: "chatTemplateFile", kind: "string", env: "LLAMA_ARG_CHAT_TEMPLATE_FILE", help: "Jinja chat template to use instead of the model's" },
   { names: ["--max-body-bytes"], key: "maxBodyBytes", kind: "int", env: "LLAMA_ARG_MAX_BODY_BYTES", help: "largest request body accepted (default: 10485760)" },
+  { names: ["--data-dir"], key: "dataDir", kind: "string", env: "BUNLLAMA_DATA_DIR", help: "folder of the stored responses database (default: ~/.local/share/bunllama)" },
   { names: ["-v", "--verbose"], key: "verbose", kind: "bool", env: "LLAMA_ARG_VERBOSE", help: "show llama.cpp's own log" },
   { names: ["-h", "--help"], key: "help", kind: "bool", help: "show this help" },
 ];

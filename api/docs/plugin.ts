@@ -20,6 +20,7 @@ export function docsPlugin(version: string) {
           info: { title: "bunllama", version, description: "OpenAI-compatible LLM inference over llama.cpp" },
           tags: [
             { name: "OpenAI", description: "OpenAI Chat Completions and models" },
+            { name: "Responses", description: "OpenAI Responses API and stored responses" },
             { name: "Server", description: "Health and documentation" },
           ],
         },

@@ -33,6 +33,14 @@ describe("parseFlags", () => {
     expect(() => parseFlags(["-m"], {})).toThrow("needs a value");
   });
 
+  test("--data-dir (or BUNLLAMA_DATA_DIR) places the stored responses; unset means the default folder", () => {
+    expect(parseFlags(["--data-dir", "/tmp/bl"], {}).dataDir).toBe("/tmp/bl");
+    expect(parseFlags([], { BUNLLAMA_DATA_DIR: "/srv/bl" }).dataDir).toBe("/srv/bl");
+    expect(parseFlags(["--data-dir=/a"], { BUNLLAMA_DATA_DIR: "/srv/bl" }).dataDir).toBe("/a");
+    expect(parseFlags([], {}).dataDir).toBeUndefined();
+    expect(helpText()).toContain("--data-dir");
+  });
+
   test("help lists every flag with its environment variable", () => {
     const help = helpText();
     for (const name of ["--model", "--alias", "--host", "--port", "--parallel", "--ctx-size", "--threads", "--verbose"]) {
