@@ -5,6 +5,7 @@ import { docsPlugin } from "./api/docs/plugin.ts";
 import { openAIErrorResponse } from "./api/openai/errors.ts";
 import { openaiRoutes } from "./api/openai/routes.ts";
 import { anthropicErrorResponse } from "./api/anthropic/errors.ts";
+import { anthropicRoutes } from "./api/anthropic/routes.ts";
 import { ApiError } from "./api/http/errors.ts";
 import { responsesRoutes } from "./api/responses/routes.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
@@ -42,7 +43,8 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
       { detail: { tags: ["Server"], summary: "Liveness and readiness: 200 once every model is loaded" } },
     )
     .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }))
-    .use(responsesRoutes(engine, options.store ?? new SqliteResponseStore(":memory:"), { maxBodyBytes: options.maxBodyBytes }));
+    .use(responsesRoutes(engine, options.store ?? new SqliteResponseStore(":memory:"), { maxBodyBytes: options.maxBodyBytes }))
+    .use(anthropicRoutes(engine, { maxBodyBytes: options.maxBodyBytes }));
 }
 
 function modelConfig(flags: ServerFlags, chatTemplate: string | undefined): ModelConfig {

@@ -24,7 +24,8 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
     const messages = traits.nineCharToolCallIds ? withNineCharToolCallIds(req.messages) : req.messages;
     prompt = template.render(messages, {
       // Several templates (gpt-oss) concatenate the description unguarded.
-      tools: tools.map((tool) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
+      // relaxSchema is ours: templates that print the tool as JSON must not show it.
+      tools: tools.map(({ relaxSchema: _, ...tool }) => ({ type: "function", function: { ...tool, description: tool.description ?? "" } })),
       extra: { enable_thinking: req.reasoning?.enabled ?? true, reasoning_effort: req.reasoning?.effort ?? "medium" },
     });
   } catch (error) {

@@ -33,8 +33,11 @@ export function anthropicError(err: EngineErrorInfo): { status: number; body: An
 export function anthropicErrorResponse(err: unknown, code?: string | number): Response {
   const api = toApiError(err, code) ?? INTERNAL_ERROR;
   const { status, body } = anthropicError(api);
-  return Response.json(body, { status, headers: { ...api.headers, "request-id": newRequestId() } });
+  return Response.json(body, { status, headers: { ...api.headers, ...requestIdHeaders(newRequestId()) } });
 }
 
 /** Anthropic's `request-id` header value. */
 export const newRequestId = () => `req_${crypto.randomUUID().replaceAll("-", "")}`;
+
+/** On every answer: the SDKs read `request-id`, some proxies `anthropic-request-id`. */
+export const requestIdHeaders = (id: string) => ({ "request-id": id, "anthropic-request-id": id });

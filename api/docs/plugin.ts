@@ -17,10 +17,11 @@ export function docsPlugin(version: string) {
         provider: "swagger-ui",
         swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: false },
         documentation: {
-          info: { title: "bunllama", version, description: "OpenAI-compatible LLM inference over llama.cpp" },
+          info: { title: "bunllama", version, description: "OpenAI- and Anthropic-compatible LLM inference over llama.cpp" },
           tags: [
             { name: "OpenAI", description: "OpenAI Chat Completions and models" },
             { name: "Responses", description: "OpenAI Responses API and stored responses" },
+            { name: "Anthropic", description: "Anthropic Messages and token counting" },
             { name: "Server", description: "Health and documentation" },
           ],
         },

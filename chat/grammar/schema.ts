@@ -55,8 +55,9 @@ export class SchemaConverter {
    * this converter's root into an expression (`$ref`s resolve against the root) and add
    * rules of its own (tool-call markup around argument schemas).
    */
-  compose(build: (schemaExpr: (schema: unknown, hint: string) => string, rules: GrammarBuilder) => string): string {
-    const schemaExpr = (schema: unknown, hint: string) => this.visit(schema, `#/${hint}`, hint, NO_HEAD);
+  compose(build: (schemaExpr: (schema: unknown, hint: string, path?: string) => string, rules: GrammarBuilder) => string): string {
+    // `path`: where the schema lies in the root, for errors; default a name made of the hint.
+    const schemaExpr = (schema: unknown, hint: string, path = `#/${hint}`) => this.visit(schema, path, hint, NO_HEAD);
     this.#b.define("root", build(schemaExpr, this.#b));
     return this.#b.toString();
   }

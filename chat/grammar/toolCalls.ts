@@ -5,6 +5,7 @@ import type { ToolDefinition } from "../../core/index.ts";
 import { alt, literal, type GrammarBuilder } from "./gbnf.ts";
 import { primitive } from "./primitives.ts";
 import { SchemaConverter } from "./schema.ts";
+import { buildRelaxing } from "./relax.ts";
 import { toolSchemaRoot } from "./toolSchemas.ts";
 
 export interface ToolGrammarOptions {
@@ -21,7 +22,7 @@ export interface ToolGrammarOptions {
   mistralArgsForm?: boolean;
 }
 
-type Expr = (schema: unknown, hint: string) => string;
+type Expr = (schema: unknown, hint: string, path?: string) => string;
 
 /**
  * For tool_choice "auto": regexes (matched from the start of the output) whose first group is
@@ -48,11 +49,19 @@ export function toolCallTriggers(family: Family): string[] {
 
 export function toolCallGrammar(options: ToolGrammarOptions): string {
   const schemas = toolSchemaRoot(options.tools);
-  const converter = new SchemaConverter(schemas.root, { strict: true });
-  return converter.compose((schemaExpr, rules) => {
-    const args = (tool: ToolDefinition) => schemaExpr({ $ref: schemas.paramsRef(tool.name) }, `${tool.name}-args`);
-    const calls = familyCalls(options, args, (tool) => xmlFunction(schemas.params(tool.name), tool.name, schemaExpr, rules), rules);
-    return thinkingPrefix(options.thinking, options.thinkingBudget, rules) + calls;
+  // A tool with relaxSchema has what the grammar cannot enforce relaxed instead of refused.
+  const relaxable = (pointer: string) => {
+    const owner = schemas.ownerOf(pointer);
+    return owner && options.tools[owner.tool]?.relaxSchema ? owner.base : undefined;
+  };
+  return buildRelaxing(schemas.root, relaxable, () => {
+    const converter = new SchemaConverter(schemas.root, { strict: true });
+    return converter.compose((schemaExpr, rules) => {
+      const args = (tool: ToolDefinition) => schemaExpr({ $ref: schemas.paramsRef(tool.name) }, `${tool.name}-args`);
+      const xml = (tool: ToolDefinition) => xmlFunction(schemas.params(tool.name), schemas.paramsRef(tool.name), tool.name, schemaExpr, rules);
+      const calls = familyCalls(options, args, xml, rules);
+      return thinkingPrefix(options.thinking, options.thinkingBudget, rules) + calls;
+    });
   });
 }
 
@@ -113,11 +122,13 @@ function familyCalls(
 }
 
 /** Qwen3-Coder's XML call: string parameters as raw text, others as JSON of their schema. */
-function xmlFunction(schema: Record<string, unknown>, name: string, schemaExpr: Expr, rules: GrammarBuilder): string {
+function xmlFunction(schema: Record<string, unknown>, pointer: string, name: string, schemaExpr: Expr, rules: GrammarBuilder): string {
   const params = schema as { properties?: Record<string, unknown>; required?: string[] };
   const required = new Set(params.required ?? []);
   const parts = Object.entries(params.properties ?? {}).map(([key, schema]) => {
-    const value = xmlValue(schema, `${name}-${key}`, schemaExpr, rules);
+    // The schema's own pointer, so that an error names where it is (and relaxation finds it).
+    const at = `${pointer}/properties/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+    const value = xmlValue(schema, `${name}-${key}`, (s, hint) => schemaExpr(s, hint, at), rules);
     const param = `"<parameter=" ${literal(key)} ">\\n" ${value} "\\n</parameter>\\n"`;
     return required.has(key) ? param : `(${param})?`;
   });

@@ -11,6 +11,9 @@ export interface ToolSchemaRoot {
   paramsRef: (name: string) => string;
   /** A tool's argument schema with its references rewritten for the root. */
   params: (name: string) => Record<string, unknown>;
+  /** For a pointer into the root: the index of the tool whose schema it lies in, and that
+   *  schema's own pointer (its params, or one of its $defs). */
+  ownerOf: (pointer: string) => { tool: number; base: string } | undefined;
 }
 
 export function toolSchemaRoot(tools: ToolDefinition[]): ToolSchemaRoot {
@@ -28,6 +31,10 @@ export function toolSchemaRoot(tools: ToolDefinition[]): ToolSchemaRoot {
     root: { $defs: defs },
     paramsRef: (name) => `#/$defs/tool${indexOf.get(name)}.params`,
     params: (name) => defs[`tool${indexOf.get(name)}.params`] as Record<string, unknown>,
+    ownerOf: (pointer) => {
+      const match = /^#\/\$defs\/tool(\d+)\.[^/]*/.exec(pointer);
+      return match ? { tool: Number(match[1]), base: match[0] } : undefined;
+    },
   };
 }
 

@@ -1,0 +1,97 @@
+// Anthropic Messages routes. Thin: validate, translate, and map three outcomes only (an error, a
+// full message, a stream). `?beta=true` and the anthropic-version / anthropic-beta headers are
+// accepted and change nothing: every beta this server has is always on.
+import { Elysia } from "elysia";
+import type { Engine } from "../../core/index.ts";
+import { AnthropicErrorBody, AnthropicMessage, CountTokensRequest, MessagesRequest, TokenCount } from "../../schemas/anthropic-messages.ts";
+import { accumulate, collectEvents, ensureModel, startGeneration, streamFrames } from "../generation.ts";
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { ApiError } from "../http/errors.ts";
+import { protocolErrorHandler } from "../http/onError.ts";
+import { sseResponse } from "../http/sse.ts";
+import { anthropicErrorResponse, newRequestId, requestIdHeaders } from "./errors.ts";
+import { fromCountTokensRequest, fromMessagesRequest, thinkingOmitted } from "./fromRequest.ts";
+import { MessageStreamConverter, PING } from "./streamConverter.ts";
+import { ThinkingSigner } from "./thinkingSignature.ts";
+import { newMessageId, toMessage, type MessageContext } from "./toResponse.ts";
+
+export interface AnthropicRoutesOptions {
+  /** Largest accepted request body; larger ones get 413 in Anthropic's shape. Default 10 MB. */
+  maxBodyBytes?: number;
+  /** Seals this server's thinking blocks; default a key per process (see thinkingSignature.ts). */
+  signer?: ThinkingSigner;
+  /** A `ping` whenever the stream has been silent this long. Default 15 s. */
+  pingEveryMs?: number;
+}
+
+const errors = { 400: AnthropicErrorBody, 404: AnthropicErrorBody, 413: AnthropicErrorBody, 500: AnthropicErrorBody, 529: AnthropicErrorBody };
+
+export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions = {}) {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const signer = options.signer ?? new ThinkingSigner();
+  const pingEveryMs = options.pingEveryMs ?? 15_000;
+  // Our reader always returns or throws; "json" only tells the OpenAPI document the content type.
+  const parse: [({ request }: { request: Request }) => Promise<unknown>, "json"] = [({ request }) => readJsonBody(request, limit), "json"];
+
+  // Validation errors are re-checked against the route's own schema, to name the right field.
+  const onMessagesError = protocolErrorHandler(MessagesRequest, anthropicErrorResponse, "anthropic");
+  const onCountError = protocolErrorHandler(CountTokensRequest, anthropicErrorResponse, "anthropic");
+
+  return (
+    new Elysia({ name: "anthropic-messages", detail: { tags: ["Anthropic"] } })
+      // Local (the default scope): only this plugin's routes answer in Anthropic's error shape.
+      .onError((ctx) => (new URL(ctx.request.url).pathname.endsWith("/count_tokens") ? onCountError : onMessagesError)(ctx))
+      .post(
+        "/v1/messages",
+        async ({ body, request, set }) => {
+          const requestId = newRequestId();
+          Object.assign(set.headers, requestIdHeaders(requestId));
+          const req = fromMessagesRequest(body, signer);
+          const generation = await startGeneration(engine, req, request.signal);
+          const ctx: MessageContext = {
+            id: newMessageId(),
+            model: body.model,
+            stopSequences: req.stop,
+            omitThinking: thinkingOmitted(body),
+            signer,
+          };
+          if (!body.stream) return toMessage(accumulate(await collectEvents(generation)), ctx);
+          const frames = streamFrames(generation, new MessageStreamConverter(ctx));
+          // Elysia sends a Response as is; the cast only satisfies its typing of the schema.
+          return sseResponse(frames, {
+            headers: requestIdHeaders(requestId),
+            keepAlive: { everyMs: pingEveryMs, frame: PING },
+          }) as unknown as AnthropicMessage;
+        },
+        {
+          parse,
+          body: MessagesRequest,
+          response: { 200: AnthropicMessage, ...errors },
+          detail: {
+            summary: "Create a message",
+            description:
+              "Anthropic-compatible Messages API. max_tokens beyond the context is clamped to what remains. " +
+              "With `stream: true` the answer is `text/event-stream` (message_start, content blocks, message_delta, message_stop; " +
+              "ping every 15 s of silence; an `error` event for a failure after the stream began).",
+          },
+        },
+      )
+      .post(
+        "/v1/messages/count_tokens",
+        async ({ body, set }) => {
+          Object.assign(set.headers, requestIdHeaders(newRequestId()));
+          const req = fromCountTokensRequest(body, signer);
+          ensureModel(engine, req.model);
+          const counted = await engine.countTokens(req);
+          if (typeof counted !== "number") throw ApiError.from(counted.error);
+          return { input_tokens: counted };
+        },
+        {
+          parse,
+          body: CountTokensRequest,
+          response: { 200: TokenCount, ...errors },
+          detail: { summary: "Count the tokens of a message's prompt", description: "Exact: the prompt rendered by the model's chat template, tools included." },
+        },
+      )
+  );
+}
