@@ -1,5 +1,5 @@
 // Maps request sampling parameters onto a llama_sampler chain, in llama.cpp's default order
-// (penalties, DRY, top-k, top-p, min-p, XTC, temperature, dist) so results match llama-server.
+// (logit bias, penalties, DRY, top-k, top-p, min-p, XTC, temperature, dist) so results match llama-server.
 import { lib } from "../ffi/library.ts";
 import type { Model } from "../ffi/model.ts";
 import { SamplerChain } from "../ffi/sampler.ts";
@@ -8,12 +8,43 @@ import type { SamplingParams } from "../core/index.ts";
 /** llama.cpp's LLAMA_DEFAULT_SEED: pick a random seed. */
 const RANDOM_SEED = 0xffffffff;
 
+/**
+ * ignore_eos: a bias no real logit overcomes, yet finite, unlike llama-server's -inf: when a
+ * grammar is complete and allows nothing but the end, that token stays the only candidate and
+ * still ends the turn (with -inf every candidate would be -inf, and llama.cpp aborts on the
+ * grammar).
+ */
+const END_OF_GENERATION_BIAS = -1e9;
+
+const eogBiases = new WeakMap<Model, Uint8Array>();
+
+/** The llama_logit_bias array ({int32 token, float bias} each) over the model's end tokens, built once. */
+function endOfGenerationBias(model: Model): Uint8Array {
+  let bytes = eogBiases.get(model);
+  if (bytes) return bytes;
+  const vocab = model.vocab;
+  const tokens: number[] = [];
+  for (let token = 0; token < vocab.size; token++) if (vocab.isEndOfGeneration(token)) tokens.push(token);
+  bytes = new Uint8Array(tokens.length * 8);
+  const view = new DataView(bytes.buffer);
+  tokens.forEach((token, i) => {
+    view.setInt32(i * 8, token, true);
+    view.setFloat32(i * 8 + 4, END_OF_GENERATION_BIAS, true);
+  });
+  eogBiases.set(model, bytes);
+  return bytes;
+}
+
 export function buildSamplerChain(model: Model, params: SamplingParams, promptTokens: ArrayLike<number>): SamplerChain {
   const l = lib();
   const vocab = model.vocab;
   const seed = params.seed === undefined ? RANDOM_SEED : params.seed >>> 0;
   const chain = new SamplerChain();
   try {
+    const bias = params.ignoreEos ? endOfGenerationBias(model) : undefined;
+    if (bias && bias.byteLength > 0) {
+      chain.add(l.llama_sampler_init_logit_bias(vocab.size, bias.byteLength / 8, bias), "end-of-generation bias");
+    }
     const penaltiesOn =
       params.repeatLastN !== 0 &&
       (params.repeatPenalty !== 1 || params.frequencyPenalty !== 0 || params.presencePenalty !== 0);

@@ -3,6 +3,7 @@
 import { t } from "elysia";
 import { SAMPLING_DEFAULTS } from "../core/index.ts";
 import { Int, opt } from "./common.ts";
+import { UnhonouredLlamaServerFields } from "./llama-server-fields.ts";
 import { LlamaSamplingFields } from "./sampling.ts";
 
 /** Defaults shared with the other protocols live in core/sampling.ts. */
@@ -58,7 +59,12 @@ export const ToolChoice = t.Union(
 export const ResponseFormat = t.Union(
   [
     t.Object({ type: t.Literal("text") }),
-    t.Object({ type: t.Literal("json_object") }),
+    t.Object({
+      type: t.Literal("json_object"),
+      schema: t.Optional(
+        t.Record(t.String(), t.Any(), { description: "llama-server extension: the JSON schema the object must match." }),
+      ),
+    }),
     t.Object({
       type: t.Literal("json_schema"),
       json_schema: t.Object(
@@ -154,6 +160,23 @@ export const ChatCompletionRequest = t.Object(
     audio: notSupported("Audio output."),
     modalities: notSupported('Output modalities (["text"] is accepted).'),
     prediction: notSupported("Predicted output."),
+    // llama-server's own fields.
+    grammar: opt(t.String(), "llama-server: a GBNF grammar the output must follow (not with response_format or json_schema)."),
+    json_schema: opt(
+      t.Record(t.String(), t.Any()),
+      "llama-server: a JSON schema the output must match; absent additionalProperties allow no other keys, as in llama.cpp.",
+    ),
+    n_probs: opt(Int({ minimum: 0, maximum: 20 }), "llama-server: alternatives per token (0..20); above 0 turns logprobs on."),
+    n_predict: opt(Int({ minimum: -1 }), "llama-server: maximum generated tokens; -1 = no limit. max_tokens wins."),
+    cache_prompt: opt(
+      t.Boolean(),
+      "llama-server: reuse the cached prompt prefix. Accepted as a hint; the answer is the same either way.",
+    ),
+    chat_template_kwargs: opt(
+      t.Record(t.String(), t.Unknown()),
+      "llama-server: extra template variables. enable_thinking and reasoning_effort are honoured; others are a 400.",
+    ),
+    ...UnhonouredLlamaServerFields,
   },
   { additionalProperties: true, description: "OpenAI Chat Completions request. Unknown fields are ignored." },
 );

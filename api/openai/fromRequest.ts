@@ -11,6 +11,7 @@ import type {
   ToolDefinition,
 } from "../../core/index.ts";
 import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
+import { unhonouredLlamaServerField } from "../../schemas/llama-server-fields.ts";
 import { toSampling } from "../../schemas/sampling.ts";
 import type { UsageMode } from "./streamConverter.ts";
 
@@ -27,14 +28,28 @@ export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
     model: body.model,
     messages: body.messages.map(toMessage),
     sampling: toSampling(body),
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    maxTokens: toMaxTokens(body),
     stop: normalizeStop(body.stop),
-    topLogprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
+    topLogprobs: toTopLogprobs(body),
     returnPrompt: body.return_prompt === true,
     ...toTools(body),
     responseFormat: toResponseFormat(body),
     reasoning: toReasoning(body),
   };
+}
+
+/** max_completion_tokens, max_tokens, then llama-server's n_predict (-1: no limit). */
+function toMaxTokens(b: ChatCompletionRequest): number | undefined {
+  const limit = b.max_completion_tokens ?? b.max_tokens;
+  if (limit != null) return limit;
+  if (b.n_predict === 0) throw badRequest("n_predict must be -1 (no limit) or at least 1.", "n_predict", "invalid_value");
+  return b.n_predict != null && b.n_predict > 0 ? b.n_predict : undefined;
+}
+
+/** OpenAI's logprobs + top_logprobs, else llama-server's n_probs (above 0 asks for logprobs). */
+function toTopLogprobs(b: ChatCompletionRequest): number | undefined {
+  if (b.logprobs) return b.top_logprobs ?? b.n_probs ?? 0;
+  return b.n_probs != null && b.n_probs > 0 ? b.n_probs : undefined;
 }
 
 function toTools(b: ChatCompletionRequest): Pick<GenerateRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
@@ -53,25 +68,70 @@ function toTools(b: ChatCompletionRequest): Pick<GenerateRequest, "tools" | "too
   return { tools, toolChoice, parallelToolCalls: b.parallel_tool_calls ?? true };
 }
 
+/** response_format, or llama-server's top-level grammar or json_schema: one of them at most. */
 function toResponseFormat(b: ChatCompletionRequest): ResponseFormat | undefined {
+  const given = (["response_format", "grammar", "json_schema"] as const).filter((k) => {
+    const value = b[k];
+    return value != null && !(k === "response_format" && b.response_format?.type === "text");
+  });
+  if (given.length > 1)
+    throw badRequest(`${given.join(" and ")} cannot be combined: give one output constraint.`, given[1]);
+  if (b.grammar != null) return { type: "grammar", grammar: b.grammar };
+  if (b.json_schema != null) return llamaSchema(b.json_schema);
   const format = b.response_format;
   if (format == null || format.type === "text") return undefined;
-  if (format.type === "json_object") return { type: "json_object" };
+  if (format.type === "json_object") return format.schema ? llamaSchema(format.schema) : { type: "json_object" };
   const spec = format.json_schema;
   if (!spec.schema) throw badRequest("response_format.json_schema.schema is required.", "response_format.json_schema.schema");
   return { type: "json_schema", name: spec.name, schema: spec.schema, strict: spec.strict ?? undefined };
 }
 
+/**
+ * A schema given the llama-server way (json_schema, or response_format json_object with a
+ * schema) keeps llama.cpp's reading: absent additionalProperties allow no other keys (strict),
+ * and an empty schema is any object.
+ */
+function llamaSchema(schema: Record<string, unknown>): ResponseFormat {
+  if (Object.keys(schema).length === 0) return { type: "json_object" };
+  return { type: "json_schema", schema, strict: true };
+}
+
 const REASONING_KEYS = new Set(["effort", "enabled"]);
+
+/** llama-server's chat_template_kwargs keys that have a meaning here. */
+const TEMPLATE_KWARGS = new Set(["enable_thinking", "reasoning_effort"]);
+const EFFORTS = new Set(["none", "minimal", "low", "medium", "high"]);
 
 function toReasoning(b: ChatCompletionRequest): ReasoningOptions {
   for (const key of Object.keys(b.reasoning ?? {})) {
     if (!REASONING_KEYS.has(key)) throw unsupported(`reasoning.${key}`, `reasoning.${key}`);
   }
-  const flag = b.enable_thinking ?? b.reasoning?.enabled;
-  const effort = b.reasoning_effort ?? b.reasoning?.effort ?? "medium";
+  const kwargs = templateKwargs(b);
+  const flag = b.enable_thinking ?? b.reasoning?.enabled ?? kwargs.enable_thinking;
+  const effort = b.reasoning_effort ?? b.reasoning?.effort ?? kwargs.reasoning_effort ?? "medium";
   const enabled = flag == null ? effort !== "none" : flag === true || flag === "true";
   return { enabled, effort };
+}
+
+/** chat_template_kwargs: the keys this server knows, checked; any other key is refused by name. */
+function templateKwargs(b: ChatCompletionRequest): { enable_thinking?: boolean; reasoning_effort?: ReasoningOptions["effort"] } {
+  const kwargs = b.chat_template_kwargs ?? {};
+  for (const key of Object.keys(kwargs)) {
+    if (!TEMPLATE_KWARGS.has(key)) throw unsupported(`chat_template_kwargs.${key}`, `chat_template_kwargs.${key}`);
+  }
+  const { enable_thinking: thinking, reasoning_effort: effort } = kwargs;
+  if (thinking != null && typeof thinking !== "boolean")
+    throw badRequest("chat_template_kwargs.enable_thinking must be a boolean.", "chat_template_kwargs.enable_thinking", "invalid_type");
+  if (effort != null && !EFFORTS.has(effort as string))
+    throw badRequest(
+      "chat_template_kwargs.reasoning_effort must be none, minimal, low, medium or high.",
+      "chat_template_kwargs.reasoning_effort",
+      "invalid_value",
+    );
+  return {
+    enable_thinking: thinking ?? undefined,
+    reasoning_effort: (effort ?? undefined) as ReasoningOptions["effort"] | undefined,
+  };
 }
 
 /** Whether the final streamed chunk carries usage: on unless either switch turns it off. */
@@ -134,6 +194,8 @@ function rejectUnsupported(b: ChatCompletionRequest): void {
   if (mods != null && !(Array.isArray(mods) && mods.every((x) => x === "text")))
     throw unsupported("modalities", "Output modalities other than text");
   if (b.prediction != null) throw unsupported("prediction", "prediction");
+  const unhonoured = unhonouredLlamaServerField(b as Record<string, unknown>);
+  if (unhonoured) throw unsupported(unhonoured.name, unhonoured.what);
 }
 
 const isEmptyObject = (v: unknown) => typeof v === "object" && v !== null && Object.keys(v).length === 0;

@@ -44,6 +44,9 @@ export const samplerSymbols = {
     args: [FFIType.ptr, FFIType.f32, FFIType.f32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32],
     returns: FFIType.ptr,
   },
+  // llama_sampler * llama_sampler_init_logit_bias(int32_t n_vocab, int32_t n_logit_bias,
+  //     const llama_logit_bias * logit_bias);  (an array of {llama_token token; float bias;}, copied)
+  llama_sampler_init_logit_bias: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_grammar(const llama_vocab *, const char * grammar_str, const char * root);
   llama_sampler_init_grammar: {
     args: [FFIType.ptr, FFIType.cstring, FFIType.cstring],

@@ -111,6 +111,43 @@ describe("POST /v1/chat/completions", () => {
     expect(err.type).toBe("invalid_request_error");
   });
 
+  test("missing model is a 400 saying the parameter is required", async () => {
+    const err = await expectOpenAIError(
+      await post(makeApp(new ScriptedEngine()), { messages: [{ role: "user", content: "Hi" }] }),
+      400,
+      "model",
+      "missing_required_parameter",
+    );
+    expect(err.message).toBe("Missing required parameter: 'model'.");
+  });
+
+  test("llama-server's fields survive validation and reach the engine", async () => {
+    const engine = new ScriptedEngine();
+    const app = makeApp(engine);
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    const fields = { ignore_eos: true, n_probs: 2, cache_prompt: true, n_predict: 9, chat_template_kwargs: { enable_thinking: false } };
+    expect((await post(app, chat({ ...fields, response_format: { type: "json_object", schema } }))).status).toBe(200);
+    expect((await post(app, chat({ grammar: 'root ::= "a"' }))).status).toBe(200);
+    expect((await post(app, chat({ json_schema: schema }))).status).toBe(200);
+    const [first, second, third] = engine.requests;
+    expect(first!.sampling.ignoreEos).toBe(true);
+    expect(first!.topLogprobs).toBe(2);
+    expect(first!.maxTokens).toBe(9);
+    expect(first!.reasoning!.enabled).toBe(false);
+    expect(first!.responseFormat).toEqual({ type: "json_schema", schema, strict: true });
+    expect(second!.responseFormat).toEqual({ type: "grammar", grammar: 'root ::= "a"' });
+    expect(third!.responseFormat).toEqual({ type: "json_schema", schema, strict: true });
+  });
+
+  test("a llama-server field that is not honoured is a 400 naming it", async () => {
+    const app = makeApp(new ScriptedEngine());
+    await expectOpenAIError(await post(app, chat({ mirostat: 2 })), 400, "mirostat", "unsupported_parameter");
+    await expectOpenAIError(await post(app, chat({ chat_template_kwargs: { foo: 1 } })), 400, "chat_template_kwargs.foo", "unsupported_parameter");
+    await expectOpenAIError(await post(app, chat({ grammar: "root ::= [a]", json_schema: {} })), 400, "json_schema");
+    await expectOpenAIError(await post(app, chat({ n_probs: 21 })), 400, "n_probs", "invalid_value");
+    expect((await post(app, chat({ mirostat: 0, typical_p: 1 }))).status).toBe(200);
+  });
+
   test("a wrong type or range names the field", async () => {
     const app = makeApp(new ScriptedEngine());
     await expectOpenAIError(await post(app, chat({ temperature: "hot" })), 400, "temperature", "invalid_type");
@@ -215,6 +252,19 @@ describe("streamed /v1/chat/completions", () => {
     expect(chunks.at(-1).usage.total_tokens).toBe(7);
     expect(chunks.slice(0, -1).some((c) => "usage" in c)).toBe(false);
     expect(engine.closed).toBe(true);
+  });
+
+  test("stream_options.include_usage=true: usage:null on every chunk, then a last chunk with no choices and the usage", async () => {
+    const res = await post(makeApp(new ScriptedEngine()), chat({ stream: true, stream_options: { include_usage: true } }));
+    const data = sseData(await res.text());
+    expect(data.at(-1)).toBe("[DONE]");
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    const last = chunks.at(-1);
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
+    const others = chunks.slice(0, -1);
+    expect(others.every((c) => c.usage === null && c.choices.length === 1)).toBe(true);
+    expect(others.at(-1).choices[0].finish_reason).toBe("stop");
   });
 
   test("stream_options.include_usage=false drops usage", async () => {

@@ -278,6 +278,78 @@ describe("fromChatRequest", () => {
     ).not.toThrow();
   });
 
+  test("llama-server's grammar and json_schema become the output constraint", () => {
+    expect(fromChatRequest(req({ grammar: 'root ::= "a"' })).responseFormat).toEqual({ type: "grammar", grammar: 'root ::= "a"' });
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    // llama.cpp's reading of a schema: absent additionalProperties allow no other keys.
+    expect(fromChatRequest(req({ json_schema: schema })).responseFormat).toEqual({ type: "json_schema", schema, strict: true });
+    expect(fromChatRequest(req({ json_schema: {} })).responseFormat).toEqual({ type: "json_object" });
+    expect(fromChatRequest(req({ response_format: { type: "json_object", schema } })).responseFormat)
+      .toEqual({ type: "json_schema", schema, strict: true });
+    // response_format text is no constraint, so it combines with a grammar.
+    expect(fromChatRequest(req({ grammar: "root ::= [a-z]+", response_format: { type: "text" } })).responseFormat!.type).toBe("grammar");
+  });
+
+  test("two output constraints at once are a 400 naming the second", () => {
+    expectApiError(() => fromChatRequest(req({ grammar: "root ::= [a]", json_schema: { type: "object" } })), 400, "json_schema");
+    expectApiError(() => fromChatRequest(req({ response_format: { type: "json_object" }, grammar: "root ::= [a]" })), 400, "grammar");
+  });
+
+  test("ignore_eos reaches the sampling parameters", () => {
+    expect(fromChatRequest(req({ ignore_eos: true })).sampling.ignoreEos).toBe(true);
+    expect(fromChatRequest(req()).sampling.ignoreEos).toBe(false);
+  });
+
+  test("n_probs asks for logprobs with that many alternatives; OpenAI's fields win", () => {
+    expect(fromChatRequest(req({ n_probs: 3 })).topLogprobs).toBe(3);
+    expect(fromChatRequest(req({ n_probs: 0 })).topLogprobs).toBeUndefined();
+    expect(fromChatRequest(req({ n_probs: 3, logprobs: true, top_logprobs: 1 })).topLogprobs).toBe(1);
+    expect(fromChatRequest(req({ n_probs: 3, logprobs: true })).topLogprobs).toBe(3);
+  });
+
+  test("n_predict is a token limit (-1: none) that max_tokens overrides", () => {
+    expect(fromChatRequest(req({ n_predict: 7 })).maxTokens).toBe(7);
+    expect(fromChatRequest(req({ n_predict: -1 })).maxTokens).toBeUndefined();
+    expect(fromChatRequest(req({ n_predict: 7, max_tokens: 3 })).maxTokens).toBe(3);
+    expectApiError(() => fromChatRequest(req({ n_predict: 0 })), 400, "n_predict");
+  });
+
+  test("cache_prompt is accepted", () => {
+    expect(() => fromChatRequest(req({ cache_prompt: true }))).not.toThrow();
+    expect(() => fromChatRequest(req({ cache_prompt: false }))).not.toThrow();
+  });
+
+  test("chat_template_kwargs: enable_thinking and reasoning_effort honoured, other keys refused by name", () => {
+    expect(fromChatRequest(req({ chat_template_kwargs: { enable_thinking: false } })).reasoning!.enabled).toBe(false);
+    expect(fromChatRequest(req({ chat_template_kwargs: { reasoning_effort: "low" } })).reasoning!.effort).toBe("low");
+    // The top-level fields win over the template variables.
+    expect(fromChatRequest(req({ enable_thinking: true, chat_template_kwargs: { enable_thinking: false } })).reasoning!.enabled).toBe(true);
+    expectApiError(() => fromChatRequest(req({ chat_template_kwargs: { custom_flag: 1 } })), 400, "chat_template_kwargs.custom_flag", "unsupported_parameter");
+    expectApiError(() => fromChatRequest(req({ chat_template_kwargs: { enable_thinking: "no" } })), 400, "chat_template_kwargs.enable_thinking");
+    expectApiError(() => fromChatRequest(req({ chat_template_kwargs: { reasoning_effort: "max" } })), 400, "chat_template_kwargs.reasoning_effort");
+  });
+
+  test("llama-server fields not honoured are refused by name; their defaults are accepted", () => {
+    const refused: [string, unknown][] = [
+      ["mirostat", 2],
+      ["typical_p", 0.5],
+      ["samplers", ["top_k"]],
+      ["n_keep", 16],
+      ["id_slot", 1],
+      ["lora", [{ id: 0, scale: 1 }]],
+      ["grammar_triggers", [{ type: "word", value: "x" }]],
+      ["reasoning_format", "none"],
+      ["timings_per_token", true],
+      ["top_n_sigma", 1.5],
+    ];
+    for (const [field, value] of refused) {
+      const err = expectApiError(() => fromChatRequest(req({ [field]: value })), 400, field, "unsupported_parameter");
+      expect(err.message).toContain("not supported");
+    }
+    const defaults = { mirostat: 0, typical_p: 1, n_keep: 0, id_slot: -1, lora: [], reasoning_format: "auto", timings_per_token: false, top_n_sigma: -1, samplers: null };
+    expect(() => fromChatRequest(req(defaults))).not.toThrow();
+  });
+
   test("wantsUsage: on by default, either switch turns it off", () => {
     expect(wantsUsage(req())).toBe(true);
     expect(wantsUsage(req({ stream_options: { include_usage: false } }))).toBe(false);
