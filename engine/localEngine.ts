@@ -155,7 +155,7 @@ function toEvents(update: JobUpdate, output: OutputPipeline, prompt: string | un
       return [];
     case "done":
       return [
-        ...output.finish(),
+        ...output.finish(update.finishReason),
         {
           type: "done",
           finishReason: output.finishReason(update.finishReason),

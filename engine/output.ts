@@ -11,12 +11,16 @@ export class OutputPipeline {
   #calledTools = false;
   // Tokens whose text the parser is still holding back: they count for what it becomes.
   #unattributed = 0;
+  #completedCalls = 0;
+  // The events of a second or later call, held until the call is complete: a turn cut by the
+  // token limit inside it drops it rather than report a call with unfinished arguments.
+  #held: ParserEvent[] | undefined;
 
   constructor(private readonly parser: OutputParser | undefined) {}
 
   text(update: TextUpdate): GenerateEvent[] {
     this.#unattributed += update.tokens;
-    const events: ParserEvent[] = this.parser ? this.parser.push(update.text) : textEvent(update.text);
+    const events = this.#holdLaterCalls(this.parser ? this.parser.push(update.text) : textEvent(update.text), true);
     this.#attribute(events);
     if (update.logprobs) {
       // Logprobs describe content tokens; they ride on the first content event of this update.
@@ -27,8 +31,13 @@ export class OutputPipeline {
     return events.filter((e) => e.type !== "text" || e.text.length > 0 || e.logprobs);
   }
 
-  finish(): GenerateEvent[] {
-    const events = this.parser ? this.parser.finish() : [];
+  /** `reason`: how the runner ended the turn; a later call still open at the token limit is dropped. */
+  finish(reason?: FinishReason): GenerateEvent[] {
+    const cut = reason === "max_tokens";
+    // A call that only the end of the text closes was cut when the token limit ended it.
+    const events = this.#holdLaterCalls(this.parser ? this.parser.finish() : [], !cut);
+    if (!cut && this.#held) events.push(...this.#held);
+    this.#held = undefined;
     this.#attribute(events);
     return events.filter((e) => e.type !== "text" || e.text.length > 0);
   }
@@ -36,6 +45,25 @@ export class OutputPipeline {
   /** A turn that called tools ends with "tool_calls", unless the token limit cut it. */
   finishReason(reason: FinishReason): FinishReason {
     return this.#calledTools && reason !== "max_tokens" ? "tool_calls" : reason;
+  }
+
+  /** Holds a second or later call's events until its end, released when `complete` allows. */
+  #holdLaterCalls(events: ParserEvent[], complete: boolean): ParserEvent[] {
+    const out: ParserEvent[] = [];
+    for (const event of events) {
+      if (!this.#held && event.type === "tool_call_start" && this.#completedCalls > 0) this.#held = [];
+      if (event.type === "tool_call_end") this.#completedCalls++;
+      if (!this.#held) {
+        out.push(event);
+        continue;
+      }
+      this.#held.push(event);
+      if (event.type === "tool_call_end" && complete) {
+        out.push(...this.#held);
+        this.#held = undefined;
+      }
+    }
+    return out;
   }
 
   #attribute(events: ParserEvent[]): void {
