@@ -63,6 +63,7 @@ export class ChatTemplate {
 
   render(messages: ChatMessage[], opts: RenderOptions = {}): string {
     const ctx: Record<string, unknown> = {
+      ...dateVariables(new Date()),
       ...opts.extra,
       messages: toTemplateMessages(messages, {
         objectArguments: this.caps.objectArguments,
@@ -88,6 +89,19 @@ export class ChatTemplate {
   needsBos(rendered: string): boolean {
     return promptNeedsBos(rendered, this.bosToken, this.addBos);
   }
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * llama.cpp's extra template variables, in local time and the C locale: `date_string`
+ * ("%d %b %Y", "30 Nov 2026"; Llama 3.x prints it as "Today Date") and `datetime` ("%b %d %Y").
+ */
+export function dateVariables(now: Date): { date_string: string; datetime: string } {
+  const day = String(now.getDate()).padStart(2, "0");
+  const month = MONTHS[now.getMonth()]!;
+  const year = now.getFullYear();
+  return { date_string: `${day} ${month} ${year}`, datetime: `${month} ${day} ${year}` };
 }
 
 function errorText(e: unknown): string {

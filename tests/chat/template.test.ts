@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ChatTemplate, ChatTemplateError, promptNeedsBos } from "../../chat/template.ts";
+import { ChatTemplate, ChatTemplateError, dateVariables, promptNeedsBos } from "../../chat/template.ts";
 import { FALLBACK_CHAT_TEMPLATE } from "../../chat/fallback.ts";
 import type { ChatMessage } from "../../core/index.ts";
 
@@ -82,6 +82,17 @@ describe("ChatTemplate with real templates", () => {
     expect(t.render(conversation, { tools: [] })).toBe(out); // an empty list counts as no tools
     expect(t.needsBos(out)).toBe(false);
     expect(t.render(conversation, { tools: [weatherTool] })).toContain('"name": "get_weather"');
+  });
+
+  test("Llama 3.x: today's date from llama.cpp's date_string, not the template's 26 Jul 2024", () => {
+    const out = make("meta-llama-Llama-3.1-8B-Instruct", "<|begin_of_text|>", "<|eot_id|>").render(conversation);
+    expect(out).toContain(`Today Date: ${dateVariables(new Date()).date_string}\n`);
+    expect(out).not.toContain("26 Jul 2024");
+  });
+
+  test("dateVariables: llama.cpp's formats (%d %b %Y and %b %d %Y) in local time", () => {
+    expect(dateVariables(new Date(2026, 10, 30, 23, 59))).toEqual({ date_string: "30 Nov 2026", datetime: "Nov 30 2026" });
+    expect(dateVariables(new Date(2027, 0, 5))).toEqual({ date_string: "05 Jan 2027", datetime: "Jan 05 2027" });
   });
 
   test("gpt-oss: harmony channels, system as developer instructions", () => {
