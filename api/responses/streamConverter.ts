@@ -59,6 +59,7 @@ export class ResponsesStreamConverter implements StreamConverter {
 
   process(ev: GenerateEvent): SseFrame[] {
     if (this.finished) return [];
+    if (this.cancelRequested) return this.cancel();
     switch (ev.type) {
       case "start":
         return [this.lifecycle("response.created"), this.lifecycle("response.in_progress")];
