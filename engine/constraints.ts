@@ -58,7 +58,7 @@ export function outputConstraint(req: GenerateRequest, tools: ToolDefinition[], 
 function callOptions(req: GenerateRequest, ctx: ConstraintContext) {
   return {
     family: ctx.family,
-    mistralArgsForm: ctx.traits.mistralArgsForm,
+    format: ctx.traits.format,
     thinkingBudget: THINKING_BUDGET[req.reasoning?.enabled === false ? "none" : (req.reasoning?.effort ?? "medium")],
   };
 }

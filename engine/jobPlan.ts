@@ -1,6 +1,7 @@
 // Everything decided before a request reaches a runner: the rendered prompt, the output
 // format (tool-call family, reasoning), the grammar, and the job itself.
 import { FALLBACK_STOP } from "../chat/fallback.ts";
+import { familyByName, toolCallFamily } from "../chat/families/registry.ts";
 import { promptOpensReasoning, type Family, type ParserOptions } from "../chat/parsers/index.ts";
 import type { ChatTemplate } from "../chat/template.ts";
 import type { TemplateTraits } from "../chat/templateTraits.ts";
@@ -32,10 +33,10 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
     return { error: { kind: "invalid_request", code: "chat_template_error", param: "messages", message: (error as Error).message + TEMPLATE_HINT } };
   }
 
-  // gpt-oss speaks in channels even without tools; other families only matter with tools,
-  // and a template with no known tool format gets the generic JSON envelope.
-  const toolFamily: Family = traits.family === "none" ? "generic" : traits.family;
-  const family: Family = tools.length > 0 ? toolFamily : traits.family === "gpt-oss" ? "gpt-oss" : "none";
+  // Families matter with tools (a template with no known tool format gets the generic JSON
+  // envelope); without, only one whose output has structure anyway (gpt-oss channels).
+  const family: Family =
+    tools.length > 0 ? toolCallFamily(traits.family).name : familyByName(traits.family).parsedWithoutTools ? traits.family : "none";
   const thinkingForcedOpen = promptOpensReasoning(prompt);
   const constraint = outputConstraint(req, tools, { family, traits, thinkingForcedOpen });
   if ("error" in constraint) return { error: constraint.error };

@@ -1,6 +1,6 @@
 // Tool-call ids. Mistral templates reject any id that is not exactly 9 alphanumerics, and the
 // id we hand out comes back in the next request's history, so that family gets 9-char ids.
-import type { Family } from "./types.ts";
+import type { ModelFamily } from "../families/types.ts";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -17,7 +17,7 @@ export function randomAlnum(length: number): string {
   return out;
 }
 
-export function idGenerator(family: Family, prefix = "call_"): () => string {
-  if (family === "mistral") return () => randomAlnum(9);
+export function idGenerator(format: ModelFamily["toolCallIds"], prefix = "call_"): () => string {
+  if (format === "nine-alphanumerics") return () => randomAlnum(9);
   return () => prefix + randomAlnum(24);
 }

@@ -10,58 +10,35 @@
 //   completed from their last valid point); a call cut off before its name is content.
 // - Whitespace between content and calls, between calls and after reasoning is dropped.
 // - Ids: "call_" (or idPrefix) + 24 alphanumerics; mistral: exactly 9 alphanumerics.
-import { deepseekFormat } from "./deepseek.ts";
-import { genericFormat } from "./generic.ts";
-import { GptOssParser } from "./gpt-oss.ts";
-import { hermesFormat } from "./hermes.ts";
+// What differs between families (markup, reasoning tags, ids) comes from chat/families/.
+import { familyByName } from "../families/registry.ts";
+import type { ModelFamily, ParserFront } from "../families/types.ts";
 import { idGenerator } from "./ids.ts";
-import { llama3Format } from "./llama3.ts";
 import { MarkupParser } from "./markup.ts";
-import { mistralFormat } from "./mistral.ts";
-import { qwen3CoderFormat } from "./qwen3-coder.ts";
 import { ThinkSplitter, type ThinkTags } from "./reasoning.ts";
-import type { MarkupFormat } from "./region.ts";
 import { EventSink } from "./sink.ts";
-import type { Family, OutputParser, ParserOptions, ToolDef } from "./types.ts";
+import type { OutputParser, ParserOptions } from "./types.ts";
 
 export { detectFamily, type ModelMeta } from "./detect.ts";
 export { promptOpensReasoning } from "./reasoning.ts";
 export type { Family, FunctionDef, OutputParser, ParserEvent, ParserOptions, ReasoningMode, ToolDef } from "./types.ts";
 
-function markupFormat(family: Family, tools: ToolDef[] | undefined): MarkupFormat {
-  switch (family) {
-    case "hermes":
-      return hermesFormat();
-    case "qwen3-coder":
-      return qwen3CoderFormat(tools);
-    case "llama3":
-      return llama3Format(tools);
-    case "mistral":
-      return mistralFormat();
-    case "deepseek":
-      return deepseekFormat();
-    case "generic":
-      return genericFormat(tools);
-    default:
-      return { triggers: [], ends: [] };
-  }
-}
-
-function thinkTags(opts: ParserOptions): ThinkTags | undefined {
+function thinkTags(opts: ParserOptions, family: ModelFamily): ThinkTags | undefined {
   if (opts.reasoning === "none") return undefined;
   const tags: ThinkTags = { open: ["<think>"], close: ["</think>"] };
-  if (opts.reasoning === "auto" && opts.family === "mistral") {
-    tags.open.unshift("[THINK]"); // Magistral / Ministral reasoning
-    tags.close.unshift("[/THINK]");
+  const own = family.reasoning?.tags;
+  if (opts.reasoning === "auto" && own) {
+    tags.open.unshift(own.open);
+    tags.close.unshift(own.close);
   }
-  // Qwen3.5 and Nemotron may open a call without closing their reasoning first.
-  if (opts.family === "qwen3-coder") tags.ends = ["<tool_call>"];
+  if (family.reasoning?.endsAt) tags.ends = [...family.reasoning.endsAt];
   return tags;
 }
 
-function markupParser(opts: ParserOptions, sink: EventSink): { push(text: string): void; finish(): void } {
-  const tags = thinkTags(opts);
-  const body = new MarkupParser(markupFormat(opts.family, opts.tools), sink, tags?.close ?? []);
+function markupParser(opts: ParserOptions, family: ModelFamily, sink: EventSink): ParserFront {
+  const tags = thinkTags(opts, family);
+  const format = family.markup?.(opts.tools) ?? { triggers: [], ends: [] };
+  const body = new MarkupParser(format, sink, tags?.close ?? []);
   return tags ? new ThinkSplitter(tags, sink, body, !!opts.thinkingForcedOpen) : body;
 }
 
@@ -71,8 +48,9 @@ function markupParser(opts: ParserOptions, sink: EventSink): { push(text: string
  * "none" leaves reasoning markup in content (gpt-oss analysis text becomes content).
  */
 export function createOutputParser(opts: ParserOptions): OutputParser {
-  const sink = new EventSink(idGenerator(opts.family, opts.idPrefix));
-  const front = opts.family === "gpt-oss" ? new GptOssParser(sink, opts.reasoning !== "none") : markupParser(opts, sink);
+  const family = familyByName(opts.family);
+  const sink = new EventSink(idGenerator(family.toolCallIds, opts.idPrefix));
+  const front = family.parser ? family.parser(sink, opts.reasoning) : markupParser(opts, family, sink);
   let finished = false;
   return {
     push(text) {

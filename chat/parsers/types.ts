@@ -1,5 +1,6 @@
 // Shared types of the output parsers: raw model text in, GenerateEvents out.
 import type { GenerateEvent } from "../../core/index.ts";
+import type { Family } from "../families/registry.ts";
 
 export type ParserEvent = Extract<
   GenerateEvent,
@@ -13,8 +14,7 @@ export interface OutputParser {
   finish(): ParserEvent[];
 }
 
-/** Tool-call output format of a model family (see detect.ts). */
-export type Family = "hermes" | "qwen3-coder" | "llama3" | "mistral" | "gpt-oss" | "deepseek" | "generic" | "none";
+export type { Family } from "../families/registry.ts";
 
 export type ReasoningMode = "auto" | "none" | "<think>";
 
