@@ -7,6 +7,8 @@ import { openaiRoutes } from "./api/openai/routes.ts";
 import { anthropicErrorResponse } from "./api/anthropic/errors.ts";
 import { anthropicRoutes } from "./api/anthropic/routes.ts";
 import { ApiError } from "./api/http/errors.ts";
+import { bareRoutesAsV1 } from "./api/http/bareRoutes.ts";
+import { cors } from "./api/http/cors.ts";
 import { responsesRoutes } from "./api/responses/routes.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
@@ -20,6 +22,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Stored responses (POST /v1/responses with store); default: in memory, lost on exit. */
   store?: ResponseStore;
+  /** Origins browsers may call from (--cors); ["*"] for any; default none. */
+  corsOrigins?: string[];
 }
 
 /** An error outside every protocol plugin (an unknown route) answers in the shape of the path's protocol. */
@@ -30,7 +34,10 @@ function appErrorResponse(path: string, error: unknown, code: string | number): 
 
 /** The route table. Protocol plugins shape their own errors; the rest answer in their path's shape. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
-  return new Elysia()
+  const app = new Elysia();
+  return app
+    .onRequest(bareRoutesAsV1(app))
+    .use(cors({ origins: options.corsOrigins ?? [] }))
     .use(docsPlugin(VERSION))
     .onError(({ code, error, path }) => appErrorResponse(path, error, code))
     .get(
@@ -99,7 +106,7 @@ async function serve(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const store = openStore(flags.dataDir ?? defaultDataDir());
-  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store });
+  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024 });
   const shutdown = () => {
     engine.stop();

@@ -19,11 +19,13 @@ export interface ServerFlags {
   maxBodyBytes: number;
   /** Where stored responses live; undefined = $XDG_DATA_HOME/bunllama or ~/.local/share/bunllama. */
   dataDir?: string;
+  /** Origins allowed to call from a browser; empty = CORS off. */
+  cors: string[];
   verbose: boolean;
   help: boolean;
 }
 
-type Kind = "string" | "int" | "bool" | "flash";
+type Kind = "string" | "int" | "bool" | "flash" | "list";
 
 interface FlagSpec {
   names: string[];
@@ -51,6 +53,7 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["--chat-template-file"], key: "chatTemplateFile", kind: "string", env: "LLAMA_ARG_CHAT_TEMPLATE_FILE", help: "Jinja chat template to use instead of the model's" },
   { names: ["--max-body-bytes"], key: "maxBodyBytes", kind: "int", env: "LLAMA_ARG_MAX_BODY_BYTES", help: "largest request body accepted (default: 10485760)" },
   { names: ["--data-dir"], key: "dataDir", kind: "string", env: "BUNLLAMA_DATA_DIR", help: "folder of the stored responses database (default: ~/.local/share/bunllama)" },
+  { names: ["--cors"], key: "cors", kind: "list", env: "BUNLLAMA_CORS", help: "origins browsers may call from, comma-separated, or * for any (default: none)" },
   { names: ["-v", "--verbose"], key: "verbose", kind: "bool", env: "LLAMA_ARG_VERBOSE", help: "show llama.cpp's own log" },
   { names: ["-h", "--help"], key: "help", kind: "bool", help: "show this help" },
 ];
@@ -67,16 +70,19 @@ export const DEFAULT_FLAGS: ServerFlags = {
   flashAttn: -1,
   queueSize: 64,
   maxBodyBytes: 10 * 1024 * 1024,
+  cors: [],
   verbose: false,
   help: false,
 };
 
 export class FlagError extends Error {}
 
-function convert(spec: FlagSpec, raw: string, source: string): string | number | boolean {
+function convert(spec: FlagSpec, raw: string, source: string): string | number | boolean | string[] {
   switch (spec.kind) {
     case "string":
       return raw;
+    case "list":
+      return raw.split(",").map((item) => item.trim()).filter(Boolean);
     case "int": {
       const value = Number(raw);
       if (!Number.isInteger(value)) throw new FlagError(`${source} expects an integer, got '${raw}'`);

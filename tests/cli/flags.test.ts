@@ -41,6 +41,14 @@ describe("parseFlags", () => {
     expect(helpText()).toContain("--data-dir");
   });
 
+  test("--cors (or BUNLLAMA_CORS) lists allowed origins, comma-separated or *; off by default", () => {
+    expect(parseFlags(["--cors", "https://a.example, http://localhost:5173"], {}).cors).toEqual(["https://a.example", "http://localhost:5173"]);
+    expect(parseFlags(["--cors=*"], {}).cors).toEqual(["*"]);
+    expect(parseFlags([], { BUNLLAMA_CORS: "https://b.example" }).cors).toEqual(["https://b.example"]);
+    expect(parseFlags([], {}).cors).toEqual([]);
+    expect(() => parseFlags(["--cors"], {})).toThrow("needs a value");
+  });
+
   test("help lists every flag with its environment variable", () => {
     const help = helpText();
     for (const name of ["--model", "--alias", "--host", "--port", "--parallel", "--ctx-size", "--threads", "--verbose"]) {
