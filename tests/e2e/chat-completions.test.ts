@@ -145,6 +145,42 @@ describe("logprobs", () => {
   });
 });
 
+describe("llama-server's fields", () => {
+  test("grammar constrains the output; n_probs returns logprobs", async () => {
+    const result = await complete({ ...greedy, max_tokens: 20, grammar: 'root ::= ("yes" | "no") " " [a-z]+ "."', n_probs: 2 });
+    const content = result.choices[0].message.content as string;
+    expect(content).toMatch(/^(yes|no) [a-z]+\.$/);
+    expect(result.choices[0].finish_reason).toBe("stop");
+    const tokens = result.choices[0].logprobs.content as any[];
+    expect(tokens.map((t) => t.token).join("")).toBe(content);
+    for (const t of tokens) expect(t.top_logprobs.length).toBe(2);
+  });
+
+  test("json_schema: the output is an object matching the schema", async () => {
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string", maxLength: 12 }, age: { type: "integer", minimum: 0, maximum: 150 } },
+      required: ["name", "age"],
+    };
+    const result = await complete({ temperature: 1, seed: 3, max_tokens: 60, json_schema: schema });
+    const value = JSON.parse(result.choices[0].message.content);
+    expect(Object.keys(value).sort()).toEqual(["age", "name"]);
+    expect(Number.isInteger(value.age)).toBe(true);
+  });
+
+  test("ignore_eos with a grammar: the grammar still ends the turn once complete", async () => {
+    const result = await complete({ ...greedy, max_tokens: 20, grammar: 'root ::= "yes"', ignore_eos: true });
+    expect(result.choices[0].message.content).toBe("yes");
+    expect(result.choices[0].finish_reason).toBe("stop");
+  });
+
+  test("a llama-server field that is not honoured is a 400 naming it", async () => {
+    const response = await server.post("/v1/chat/completions", { model: server.modelId, messages: ask("Hi"), mirostat: 2 });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.param).toBe("mirostat");
+  });
+});
+
 describe("errors in the OpenAI shape", () => {
   test("unknown model is 404", async () => {
     const response = await server.post("/v1/chat/completions", { model: "nope", messages: ask("hi") });
