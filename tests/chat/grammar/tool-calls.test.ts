@@ -2,7 +2,7 @@
 // in tests/e2e/tools.test.ts; here: every family builds, and triggers find the call's start).
 import { describe, expect, test } from "bun:test";
 import { toolCallGrammar, toolCallTriggers } from "../../../chat/grammar/toolCalls.ts";
-import type { Family } from "../../../chat/parsers/types.ts";
+import { FAMILIES } from "../../../chat/families/registry.ts";
 
 const tools = [
   { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
@@ -27,7 +27,8 @@ const samples: Record<string, string> = {
 };
 
 describe("toolCallGrammar", () => {
-  for (const family of ["hermes", "qwen3-coder", "llama3", "mistral", "deepseek", "gpt-oss", "generic"] as Family[]) {
+  // Every family with a tool-call format of its own ("none" borrows the generic one).
+  for (const family of FAMILIES.filter((family) => family.toolCalls).map((family) => family.name)) {
     test(`${family}: builds for several tools, recursive $refs included`, () => {
       const grammar = toolCallGrammar({ family, tools, parallel: true, thinking: "allowed", thinkingBudget: 64 });
       expect(grammar).toStartWith("root ::=");

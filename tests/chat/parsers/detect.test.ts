@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FAMILIES as REGISTRY } from "../../../chat/families/registry.ts";
 import { detectFamily, type Family } from "../../../chat/parsers/index.ts";
 
 const DIR = join(import.meta.dir, "../../../llama.cpp/src/models/templates");
-const FAMILIES: Family[] = ["hermes", "qwen3-coder", "llama3", "mistral", "gpt-oss", "deepseek", "generic", "none"];
+const FAMILIES: Family[] = REGISTRY.map((family) => family.name);
 
 const EXPECTED: Record<string, Family> = {
   "Qwen-Qwen2.5-7B-Instruct": "hermes",
