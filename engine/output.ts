@@ -31,11 +31,17 @@ export class OutputPipeline {
     return events.filter((e) => e.type !== "text" || e.text.length > 0 || e.logprobs);
   }
 
-  /** `reason`: how the runner ended the turn; a later call still open at the token limit is dropped. */
+  /**
+   * `reason`: how the runner ended the turn. At the token limit, after a complete call, what the
+   * parser still held is an unfinished call: dropped, whether it got as far as a name or is only
+   * markup the parser would otherwise flush as text.
+   */
   finish(reason?: FinishReason): GenerateEvent[] {
     const cut = reason === "max_tokens";
+    let flushed = this.parser ? this.parser.finish() : [];
+    if (cut && this.#completedCalls > 0) flushed = flushed.filter((e) => e.type !== "text");
     // A call that only the end of the text closes was cut when the token limit ended it.
-    const events = this.#holdLaterCalls(this.parser ? this.parser.finish() : [], !cut);
+    const events = this.#holdLaterCalls(flushed, !cut);
     if (!cut && this.#held) events.push(...this.#held);
     this.#held = undefined;
     this.#attribute(events);

@@ -32,6 +32,20 @@ describe("a turn cut by the token limit", () => {
     }
   });
 
+  test("in a second call's markup before its name: no call, and the markup is not flushed as text", () => {
+    for (const tail of ["\n<tool_call>\n{\n\t", '\n<tool_call>\n{"name": "get_wea', "\n<tool_"]) {
+      for (const { label, chunks } of chunkings(call("Paris") + tail)) {
+        const outcome = parsed(pipe(chunks, "max_tokens").events);
+        expect({ label, content: outcome.content.trim(), calls: outcome.calls.length }).toEqual({ label, content: "", calls: 1 });
+      }
+    }
+  });
+
+  test("text after a complete call, cut by the limit, is kept", () => {
+    const outcome = parsed(pipe([`${call("Paris")}\nAnd now`], "max_tokens").events);
+    expect(outcome.content.trim()).toBe("And now");
+  });
+
   test("inside the first call: the call is reported, cut (finish_reason length tells the client)", () => {
     const { events } = pipe([`<tool_call>\n{"name": "get_weather", "arguments": {"location": "Pa`], "max_tokens");
     const outcome = parsed(events);
