@@ -37,7 +37,8 @@ export const UNHONOURED_LLAMA_SERVER_FIELDS = {
   grammar_triggers: { what: "Grammar triggers", inert: empty },
   preserved_tokens: { what: "preserved_tokens", inert: empty },
   chat_format: { what: "Choosing the chat format (chat_format)", inert: never },
-  reasoning_format: { what: "reasoning_format other than auto", inert: (v) => v === "auto" || v === "deepseek" },
+  // Reasoning is always separated from the content (in `reasoning`): only the formats that do that are accepted.
+  reasoning_format: { what: "reasoning_format other than auto or deepseek", inert: (v) => v === "auto" || v === "deepseek" },
   reasoning_budget_tokens: { what: "reasoning_budget_tokens", inert: is(-1) },
   parse_tool_calls: { what: "Turning tool-call parsing off (parse_tool_calls)", inert: is(true) },
   continue_final_message: { what: "Continuing the final message", inert: is(false) },
