@@ -4,6 +4,7 @@
 import type { ToolDefinition } from "../../core/index.ts";
 import { jsonSchemaToGrammar } from "../../chat/grammar/index.ts";
 import { badRequest } from "../http/errors.ts";
+import { larkToRegex } from "./lark.ts";
 import type { ResponseTool } from "../../schemas/openai-responses.ts";
 
 /** How an offered tool name maps back onto the client's tool. */
@@ -81,9 +82,9 @@ function bind(plan: ToolPlan, binding: ToolBinding, def: Omit<ToolDefinition, "n
 }
 
 /**
- * The schema of a custom tool's single string argument. A regex grammar becomes the string's
- * pattern (enforced by the JSON-schema grammar when a call is constrained); a Lark grammar, or a
- * regex the pattern compiler cannot handle, is shown to the model but not enforced.
+ * The schema of a custom tool's single string argument. A regex grammar, or a Lark grammar whose
+ * language is regular (lark.ts), becomes the string's pattern, which the JSON-schema grammar
+ * enforces when a call is constrained; anything else is shown to the model, not enforced.
  */
 function customInputSchema(format: Raw | undefined, name: string): { schema: Record<string, unknown>; note?: string } {
   const input: Record<string, unknown> = { type: "string" };
@@ -91,12 +92,12 @@ function customInputSchema(format: Raw | undefined, name: string): { schema: Rec
   if (format?.type === "grammar") {
     const syntax = String(format.syntax ?? "");
     const definition = String(format.definition ?? "");
-    if (syntax === "regex") {
-      const pattern = `^(?:${definition})$`;
-      if (compiles({ type: "string", pattern })) input.pattern = pattern;
-      else note = `custom tool '${name}': its regex grammar uses features the grammar compiler lacks; it is not enforced`;
-    } else {
-      note = `custom tool '${name}': ${syntax || "its"} grammar is not translated to GBNF; it is shown to the model, not enforced`;
+    const regex = syntax === "regex" ? { regex: definition } : syntax === "lark" ? larkToRegex(definition) : { error: `syntax '${syntax}'` };
+    const pattern = "regex" in regex ? `^(?:${regex.regex})$` : undefined;
+    if (pattern && compiles({ type: "string", pattern })) input.pattern = pattern;
+    else {
+      const why = "error" in regex ? regex.error : "it uses regex features the grammar compiler lacks";
+      note = `custom tool '${name}': its ${syntax} grammar is not enforced (${why}); it is shown to the model`;
     }
   }
   return {

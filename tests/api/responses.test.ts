@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { ChatMessage, GenerateEvent } from "../../core/index.ts";
 import { ApiError } from "../../api/http/errors.ts";
 import { fromResponsesRequest } from "../../api/responses/fromRequest.ts";
+import { larkToRegex } from "../../api/responses/lark.ts";
 import { ReasoningCipher } from "../../api/responses/reasoningCipher.ts";
 import { replayFrames } from "../../api/responses/replay.ts";
 import { ResponsesStreamConverter } from "../../api/responses/streamConverter.ts";
@@ -172,21 +173,36 @@ describe("fromResponsesRequest tools", () => {
     expect(p.toolPlan.bindings.get("crm__lookup")).toEqual({ kind: "function", name: "lookup", namespace: "crm" });
   });
 
-  test("a custom tool takes its freeform text as one string; a regex grammar becomes its pattern, Lark is described", () => {
+  test("a custom tool takes its freeform text as one string; regex and regular Lark grammars become its pattern", () => {
     const p = plan({
       tools: [
         { type: "custom", name: "free" },
         { type: "custom", name: "digits", format: { type: "grammar", syntax: "regex", definition: "[0-9]+" } },
-        { type: "custom", name: "apply_patch", format: { type: "grammar", syntax: "lark", definition: 'start: "x"' } },
+        { type: "custom", name: "greeting", format: { type: "grammar", syntax: "lark", definition: 'start: "hi " NAME\nNAME: /[a-z]+/' } },
+        { type: "custom", name: "nested", format: { type: "grammar", syntax: "lark", definition: 'start: "(" start ")" | "x"' } },
       ],
     });
-    const [free, digits, patch] = p.request.tools!;
+    const [free, digits, greeting, nested] = p.request.tools!;
+    const pattern = (t: typeof free) => (t!.parameters as any).properties.input.pattern;
     expect(free!.parameters).toEqual({ type: "object", properties: { input: { type: "string" } }, required: ["input"], additionalProperties: false });
-    expect((digits!.parameters as any).properties.input.pattern).toBe("^(?:[0-9]+)$");
-    expect((patch!.parameters as any).properties.input.pattern).toBeUndefined();
-    expect(patch!.description).toContain('start: "x"');
-    expect(p.toolPlan.warnings).toEqual([expect.stringContaining("apply_patch")]);
-    expect(p.toolPlan.bindings.get("apply_patch")!.kind).toBe("custom");
+    expect(pattern(digits)).toBe("^(?:[0-9]+)$");
+    expect(pattern(greeting)).toBe("^(?:hi (?:[a-z]+))$");
+    // Recursion is not regular: described to the model, not enforced, and said so.
+    expect(pattern(nested)).toBeUndefined();
+    expect(nested!.description).toContain('start: "(" start ")"');
+    expect(p.toolPlan.warnings).toEqual([expect.stringContaining("'nested': its lark grammar is not enforced ('start' is recursive)")]);
+    expect(p.toolPlan.bindings.get("greeting")!.kind).toBe("custom");
+  });
+
+  test("Codex's apply_patch Lark grammar is enforced: valid patches match, others do not", () => {
+    const body = JSON.parse(readFileSync(resolve(import.meta.dir, "../../../shared/fixtures/clients/codex/known-model/001-POST-v1_responses.json"), "utf8")).body;
+    const p = fromResponsesRequest(body);
+    expect(p.toolPlan.warnings).toEqual([]);
+    const re = new RegExp((p.request.tools!.find((t) => t.name === "apply_patch")!.parameters as any).properties.input.pattern);
+    expect(re.test("*** Begin Patch\n*** Add File: a.txt\n+hello\n*** Update File: b.txt\n@@ def f\n-x\n+y\n ctx\n*** End Patch\n")).toBe(true);
+    expect(re.test("*** Begin Patch\n*** Delete File: c.txt\n*** End Patch")).toBe(true);
+    expect(re.test("*** Begin Patch\n*** End Patch\n")).toBe(false);
+    expect(re.test("--- a.txt\n+++ a.txt\n")).toBe(false);
   });
 
   test("tools the server cannot run are left out and named, never refused", () => {
@@ -238,6 +254,32 @@ describe("fromResponsesRequest options", () => {
     expect(refusal(() => plan({ input: "x", max_tool_calls: 2 })).param).toBe("max_tool_calls");
     expect(refusal(() => plan({ input: "x", conversation: "conv_1" })).param).toBe("conversation");
     expect(refusal(() => plan({ input: "x", text: { format: { type: "json_schema" } } })).param).toBe("text.format.schema");
+  });
+});
+
+describe("larkToRegex", () => {
+  test("literals, ranges, optional and repeated groups, aliases, ~ counts and common imports", () => {
+    const grammar = [
+      "start: greeting+ [\"!\"] WS_INLINE? code -> all",
+      "greeting: (\"hi\" | \"yo\") \".\"",
+      "code: LETTER~2 DIGIT~1..3",
+      "LETTER: \"a\"..\"z\"",
+      "%import common.DIGIT",
+      "%import common (WS_INLINE)",
+    ].join("\n");
+    const result = larkToRegex(grammar);
+    if (!("regex" in result)) throw new Error(result.error);
+    const re = new RegExp(`^(?:${result.regex})$`);
+    for (const ok of ["hi.ab1", "hi.yo.! zz123"]) expect(re.test(ok)).toBe(true);
+    for (const bad of ["hi.a1", "ab1", "hi.ab1234", "hi!ab1"]) expect(re.test(bad)).toBe(false);
+  });
+
+  test("what is not regular, or not plain text, is named", () => {
+    expect(larkToRegex('start: "(" start ")" | "x"')).toEqual({ error: "'start' is recursive" });
+    expect(larkToRegex('start: "a"\n%ignore " "')).toEqual({ error: "%ignore" });
+    expect(larkToRegex('start: "a"i')).toEqual({ error: 'case-insensitive literal "a"i' });
+    expect(larkToRegex("start: other")).toEqual({ error: "'other' is used but not defined" });
+    expect(larkToRegex('item: "a"')).toEqual({ error: "no 'start' rule" });
   });
 });
 
