@@ -66,6 +66,18 @@ function typesOf(schema: Record<string, unknown>): string[] {
   return [...new Set(fromParts.length > 0 ? fromParts : impliedTypes(schema))];
 }
 
+/** The pointer of each schema object in `root`, by identity (undefined for one made elsewhere). */
+export function pointerIndex(root: unknown): (schema: unknown) => string | undefined {
+  const index = new WeakMap<object, string>();
+  const walk = (node: unknown, pointer: string) => {
+    if (typeof node !== "object" || node === null || index.has(node)) return;
+    index.set(node, pointer);
+    for (const [key, value] of Object.entries(node)) walk(value, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`);
+  };
+  walk(root, "#");
+  return (schema) => (typeof schema === "object" && schema !== null ? index.get(schema) : undefined);
+}
+
 interface Slot {
   get(): unknown;
   set(value: unknown): void;

@@ -6,6 +6,7 @@ import type { CallGrammar, FormatTraits } from "../families/types.ts";
 import type { ToolDefinition } from "../../core/index.ts";
 import { literal, alt, type GrammarBuilder } from "./gbnf.ts";
 import { primitive } from "./primitives.ts";
+import { buildRelaxing, pointerIndex } from "./relax.ts";
 import { SchemaConverter } from "./schema.ts";
 import { toolSchemaRoot, type ToolSchemaRoot } from "./toolSchemas.ts";
 
@@ -34,11 +35,21 @@ export function toolCallTriggers(family: Family): string[] {
 export function toolCallGrammar(options: ToolGrammarOptions): string {
   const format = toolCallFamily(options.family).toolCalls;
   const schemas = toolSchemaRoot(options.tools);
-  const converter = new SchemaConverter(schemas.root, { strict: true });
-  return converter.compose((schemaExpr, rules) => {
-    primitive(rules, "space");
-    const calls = format.grammar(callGrammar(options, schemas, schemaExpr, rules));
-    return thinkingPrefix(options.thinking, options.thinkingBudget, rules) + calls;
+  // A tool with relaxSchema has what the grammar cannot enforce relaxed instead of refused.
+  const relaxable = (pointer: string) => {
+    const owner = schemas.ownerOf(pointer);
+    return owner && options.tools[owner.tool]?.relaxSchema ? owner.base : undefined;
+  };
+  return buildRelaxing(schemas.root, relaxable, () => {
+    const converter = new SchemaConverter(schemas.root, { strict: true });
+    // Errors name a schema by its pointer in the root, also when a family walks into it itself.
+    const pointers = pointerIndex(schemas.root);
+    return converter.compose((schemaExpr, rules) => {
+      primitive(rules, "space");
+      const schemaAt = (schema: unknown, hint: string) => schemaExpr(schema, hint, pointers(schema));
+      const calls = format.grammar(callGrammar(options, schemas, schemaAt, rules));
+      return thinkingPrefix(options.thinking, options.thinkingBudget, rules) + calls;
+    });
   });
 }
 
