@@ -41,7 +41,7 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const cipher = new ReasoningCipher(store.secret("reasoning-key", ReasoningCipher.newKey));
   /** Responses being generated, for POST /cancel. */
-  const running = new Map<string, { converter: ResponsesStreamConverter; abort: AbortController }>();
+  const running = new Map<string, { converter: ResponsesStreamConverter; abort: AbortController; deleted?: boolean }>();
   const parse = [({ request }: { request: Request }) => readJsonBody(request, limit), "json"] as const;
 
   /** previous_response_id's conversation, the plan, and truncation. */
@@ -60,7 +60,7 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
   }
 
   function persist(ctx: ResponseContext, planned: ResponsesPlan, converter: ResponsesStreamConverter): void {
-    if (ctx.body.store === false) return;
+    if (ctx.body.store === false || running.get(ctx.id)?.deleted) return;
     store.putResponse({
       id: ctx.id,
       createdAt: ctx.createdAt,
@@ -100,10 +100,10 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
             try {
               yield* streamFrames(generation, converter);
             } finally {
-              running.delete(ctx.id);
               // A client that went away mid-stream leaves a cancelled response.
               if (!converter.finished) converter.cancel();
               persist(ctx, planned, converter);
+              running.delete(ctx.id);
             }
           };
           if (body.stream) return sseResponse(frames(), { headers }) as unknown as typeof ResponseObject.static;
@@ -169,6 +169,13 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       .delete(
         "/v1/responses/:id",
         ({ params }) => {
+          // Deleting a response still generating stops it, and it is not stored when it ends.
+          const live = running.get(params.id);
+          if (live) {
+            live.deleted = true;
+            live.converter.requestCancel();
+            live.abort.abort();
+          }
           if (!store.deleteResponse(params.id)) throw notFound(params.id);
           return { id: params.id, object: "response" as const, deleted: true as const };
         },

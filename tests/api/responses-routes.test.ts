@@ -297,6 +297,17 @@ describe("POST /v1/responses/{id}/cancel", () => {
     expect(again.status).toBe(400);
     expect((await call(app, "POST", "/v1/responses/resp_nope/cancel")).status).toBe(404);
   });
+
+  test("deleting a response in progress stops it and keeps nothing", async () => {
+    const app = makeApp(new SlowEngine());
+    const res = await create(app, { input: "x", stream: true });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const id = JSON.parse(/^data: (.*)$/m.exec(first)![1]!).response.id;
+    expect((await call(app, "DELETE", `/v1/responses/${id}`)).status).toBe(200);
+    while (!(await reader.read()).done);
+    expect((await call(app, "GET", `/v1/responses/${id}`)).status).toBe(404);
+  });
 });
 
 /** Counts words as tokens and has a context of 8, for truncation. */
