@@ -34,3 +34,64 @@ export const TINY_DEEPSEEK_R1: ModelSpec = { ...TINY_QWEN, name: "tiny-deepseek-
 
 /** gpt-oss's harmony channels, on the Qwen tokenizer (its own is not in llama.cpp's source). */
 export const TINY_GPT_OSS: ModelSpec = { ...TINY_QWEN, name: "tiny-gpt-oss", chatTemplate: llamaCppTemplate("openai-gpt-oss-120b.jinja") };
+
+/** Qwen2.5's tokens that steered presets bias. */
+const QWEN_IM_END = 151645;
+const QWEN_TOOL_CALL = 151657;
+const QWEN_TOOL_CALL_END = 151658;
+const QWEN_NEWLINE = 198;
+/** Tokens that close a JSON string argument: random weights would write long strings. */
+const QWEN_STRING_ENDS = [1, 9207, 30975]; // `"`, `"}`, `"}}`
+/** "_response", as in the template's `<tool_response>`: only a tool result puts it in the prompt. */
+const QWEN_RESPONSE_PIECE = 9655;
+
+/** No turn ends on an empty answer: the generation prompt ends with a newline. */
+const NO_EMPTY_ANSWER = { tokens: [QWEN_NEWLINE], bias: [{ token: QWEN_IM_END, strength: -20 }] };
+
+/**
+ * TINY_QWEN whose answers end by themselves after a handful of tokens (mean about 5 at
+ * temperature 0.8, top-k 40; top-k 0 lets them run), for clients that need turns to end.
+ */
+export const TINY_QWEN_CHATTY: ModelSpec = {
+  ...TINY_QWEN,
+  name: "tiny-qwen-chatty",
+  steering: { always: [{ token: QWEN_IM_END, strength: 3 }], after: [NO_EMPTY_ANSWER] },
+};
+
+/**
+ * An agent in miniature: with tools offered, its turn starts with `<tool_call>` (the lazy
+ * grammar then keeps the call well-formed) and ends right after `</tool_call>`; once a tool
+ * result is in the context it calls nothing and answers in a handful of tokens.
+ */
+export const TINY_QWEN_TOOL_CALLER: ModelSpec = {
+  ...TINY_QWEN,
+  name: "tiny-qwen-tool-caller",
+  steering: {
+    // `<tool_call>` is also valid text inside a JSON string: favour it only where a turn starts.
+    always: [
+      { token: QWEN_TOOL_CALL, strength: -5 },
+      { token: QWEN_IM_END, strength: 3 },
+      ...QWEN_STRING_ENDS.map((token) => ({ token, strength: 3 })),
+    ],
+    after: [
+      // A turn starts after a newline, and a call's closing tag follows one (as one token, so
+      // that the rule below sees it).
+      {
+        tokens: [QWEN_NEWLINE],
+        bias: [
+          { token: QWEN_IM_END, strength: -20 },
+          { token: QWEN_TOOL_CALL, strength: 20 },
+          { token: QWEN_TOOL_CALL_END, strength: 10 },
+        ],
+      },
+      { tokens: [QWEN_TOOL_CALL_END], bias: [{ token: QWEN_IM_END, strength: 20 }] },
+    ],
+    onceSeen: {
+      tokens: [QWEN_RESPONSE_PIECE],
+      bias: [
+        { token: QWEN_TOOL_CALL, strength: -30 },
+        { token: QWEN_TOOL_CALL_END, strength: -30 },
+      ],
+    },
+  },
+};
