@@ -40,6 +40,7 @@ const QWEN_IM_END = 151645;
 const QWEN_TOOL_CALL = 151657;
 const QWEN_TOOL_CALL_END = 151658;
 const QWEN_NEWLINE = 198;
+const QWEN_GREATER_THAN = 29;
 /** Tokens that close a JSON string argument: random weights would write long strings. */
 const QWEN_STRING_ENDS = [1, 9207, 30975]; // `"`, `"}`, `"}}`
 /** "_response", as in the template's `<tool_response>`: only a tool result puts it in the prompt. */
@@ -84,7 +85,8 @@ export const TINY_QWEN_TOOL_CALLER: ModelSpec = {
           { token: QWEN_TOOL_CALL_END, strength: 10 },
         ],
       },
-      { tokens: [QWEN_TOOL_CALL_END], bias: [{ token: QWEN_IM_END, strength: 20 }] },
+      // The closing tag's last token: ">" when the grammar spells it out in pieces.
+      { tokens: [QWEN_TOOL_CALL_END, QWEN_GREATER_THAN], bias: [{ token: QWEN_IM_END, strength: 20 }] },
     ],
     onceSeen: {
       tokens: [QWEN_RESPONSE_PIECE],
