@@ -298,3 +298,18 @@ describe("POST /v1/messages/count_tokens", () => {
     await expectAnthropicError(await post(makeApp(failing), { model: "m", messages: [{ role: "user", content: "a" }] }, "/v1/messages/count_tokens"), 400, "invalid_request_error", "template failed");
   });
 });
+
+describe("the OpenAPI document", () => {
+  test("describes both routes under the Anthropic tag", async () => {
+    const { createApp } = await import("../../server.ts");
+    const res = await createApp(new ScriptedEngine()).handle(new Request("http://localhost/openapi/json"));
+    const doc = (await res.json()) as any;
+    expect(doc.tags.map((t: { name: string }) => t.name)).toContain("Anthropic");
+    const messages = doc.paths["/v1/messages"].post;
+    expect(messages.tags).toContain("Anthropic");
+    const schema = messages.requestBody.content["application/json"].schema;
+    for (const field of ["model", "messages", "max_tokens", "system", "tools", "tool_choice", "thinking", "output_config", "stop_sequences", "top_k", "min_p"])
+      expect(schema.properties[field]).toBeDefined();
+    expect(doc.paths["/v1/messages/count_tokens"].post.tags).toContain("Anthropic");
+  });
+});
