@@ -28,9 +28,6 @@ const messageText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
-/** Forced calls sample under a grammar over a 150k-token vocabulary: slower than plain text. */
-const SLOW = 60_000;
-
 describe("openai SDK responses", () => {
   test("responses.create without streaming: text, the token limit as incomplete, usage", async () => {
     const response = await server.openai.responses.create({ ...base(), input: "Hello there", instructions: "Answer briefly." });
@@ -104,7 +101,7 @@ describe("openai SDK responses", () => {
     expect(second.output_text.length).toBeGreaterThan(0);
     // The second prompt holds the first turn, the call and its result.
     expect(second.usage!.input_tokens).toBeGreaterThan(first.usage!.input_tokens);
-  }, SLOW);
+  });
 
   test("a forced call streamed through the stream helper; a custom tool returns freeform input", async () => {
     const runner = server.openai.responses.stream({
@@ -131,7 +128,7 @@ describe("openai SDK responses", () => {
     const customCall = custom.output.find((item) => item.type === "custom_tool_call") as OpenAI.Responses.ResponseCustomToolCall;
     expect(customCall.name).toBe("digits");
     expect(customCall.input).toMatch(/^[0-9]{1,6}$/);
-  }, SLOW);
+  });
 
   test("input_tokens counts without generating; errors carry OpenAI's body", async () => {
     const counted = await server.openai.responses.inputTokens.count({ model: server.modelId, input: "Hello there", instructions: "Answer briefly." });
