@@ -13,6 +13,8 @@ export interface Exchange {
   body: unknown;
   status: number;
   response: string;
+  /** From the request's arrival to the end of its response. */
+  ms: number;
 }
 
 export interface RecordingProxy {
@@ -29,6 +31,7 @@ export function startRecordingProxy(target: string): RecordingProxy {
     port: 0,
     idleTimeout: 0, // long prompts on a slow machine: the server sends nothing for a while
     async fetch(request) {
+      const started = performance.now();
       const url = new URL(request.url);
       const text = await request.text();
       const headers = new Headers(request.headers);
@@ -41,7 +44,14 @@ export function startRecordingProxy(target: string): RecordingProxy {
       });
       const [toClient, toRecord] = upstream.body ? upstream.body.tee() : [null, null];
       const record = (response: string) =>
-        exchanges.push({ method: request.method, path: url.pathname, body: parseJson(text), status: upstream.status, response });
+        exchanges.push({
+          method: request.method,
+          path: url.pathname,
+          body: parseJson(text),
+          status: upstream.status,
+          response,
+          ms: Math.round(performance.now() - started),
+        });
       if (toRecord) void new Response(toRecord).text().then(record, (error) => record(`(body lost: ${error})`));
       else record("");
       const responseHeaders = new Headers(upstream.headers);
@@ -110,7 +120,7 @@ export async function runCli(command: string[], options: { cwd: string; env: Rec
 
 /** What a failed assertion should show: how the CLI ended, its output, and what it sent. */
 export function describeRun(run: CliRun, exchanges: Exchange[]): string {
-  const requests = exchanges.map((e) => `${e.method} ${e.path} -> ${e.status}: ${e.response.slice(0, 600)}`).join("\n");
+  const requests = exchanges.map((e) => `${e.method} ${e.path} -> ${e.status} in ${e.ms} ms: ${e.response.slice(0, 600)}`).join("\n");
   return [
     `exit ${run.exitCode}${run.timedOut ? " (killed at the timeout)" : ""}`,
     `stdout:\n${run.stdout.slice(-3000)}`,
