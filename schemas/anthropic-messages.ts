@@ -27,7 +27,7 @@ export const ContentBlockParam = t.Object(
     tool_use_id: t.Optional(t.String({ description: "tool_result: the tool_use this answers." })),
     content: t.Optional(
       t.Union([t.String(), t.Array(t.Object({ type: t.String(), text: t.Optional(t.String()) }, { additionalProperties: true }))], {
-        description: "tool_result: a string or text blocks.",
+        description: "tool_result: a string or blocks: text, and tool_reference (a tool search result, given to the model as the tool's name).",
       }),
     ),
     is_error: t.Optional(t.Boolean({ description: "tool_result: the tool failed." })),

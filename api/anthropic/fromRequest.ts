@@ -59,12 +59,13 @@ function fromPrompt(body: CountTokensRequest, signer: ThinkingSigner): Omit<Gene
 
 function toMessages(body: CountTokensRequest, signer: ThinkingSigner): ChatMessage[] {
   const system: ContentPart[] = systemParts(body.system, "system");
+  const toolNames = new Set((body.tools ?? []).map((tool) => tool.name));
   const out: ChatMessage[] = [];
   body.messages.forEach((m, i) => {
     const at = `messages[${i}]`;
     // Claude Code sends one after the first user turn: it joins the system prompt.
     if (m.role === "system") system.push(...systemParts(m.content, `${at}.content`));
-    else if (m.role === "user") out.push(...userMessages(m.content, at));
+    else if (m.role === "user") out.push(...userMessages(m.content, at, toolNames));
     else out.push(assistantMessage(m.content, at, signer));
   });
   const last = body.messages.findLastIndex((m) => m.role !== "system");
@@ -86,7 +87,7 @@ function systemParts(content: string | ContentBlockParam[] | undefined, at: stri
 }
 
 /** A user turn: its tool results first (they must follow the calls they answer), then its text. */
-function userMessages(content: string | ContentBlockParam[], at: string): ChatMessage[] {
+function userMessages(content: string | ContentBlockParam[], at: string, toolNames: Set<string>): ChatMessage[] {
   if (typeof content === "string") return [{ role: "user", content: [{ type: "text", text: content }] }];
   const results: ChatMessage[] = [];
   const parts: ContentPart[] = [];
@@ -97,7 +98,7 @@ function userMessages(content: string | ContentBlockParam[], at: string): ChatMe
         parts.push({ type: "text", text: textOf(block, param) });
         break;
       case "tool_result":
-        results.push(toolResult(block, param));
+        results.push(toolResult(block, param, toolNames));
         break;
       case "image":
         throw noVision(param);
@@ -112,23 +113,35 @@ function userMessages(content: string | ContentBlockParam[], at: string): ChatMe
   return parts.length > 0 || results.length === 0 ? [...results, { role: "user", content: parts }] : results;
 }
 
-function toolResult(block: ContentBlockParam, param: string): ChatMessage {
+function toolResult(block: ContentBlockParam, param: string, toolNames: Set<string>): ChatMessage {
   if (typeof block.tool_use_id !== "string" || block.tool_use_id === "")
     throw badRequest("tool_result blocks need a tool_use_id.", `${param}.tool_use_id`);
-  const msg: ChatMessage = { role: "tool", content: toolResultParts(block.content, `${param}.content`), toolCallId: block.tool_use_id };
+  const msg: ChatMessage = { role: "tool", content: toolResultParts(block.content, `${param}.content`, toolNames), toolCallId: block.tool_use_id };
   if (block.is_error === true) msg.isError = true;
   return msg;
 }
 
-function toolResultParts(content: ContentBlockParam["content"], at: string): ContentPart[] {
+function toolResultParts(content: ContentBlockParam["content"], at: string, toolNames: Set<string>): ContentPart[] {
   if (content == null) return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
   return content.map((block, k) => {
     const param = `${at}[${k}]`;
     if (block.type === "image") throw noVision(param);
+    if (block.type === "tool_reference") return { type: "text", text: toolReference(block as { tool_name?: unknown }, param, toolNames) };
     if (block.type !== "text") throw unsupportedBlock(`${param}.type`, block.type);
     return { type: "text", text: textOf(block, param) };
   });
+}
+
+/**
+ * A tool search's answer (Claude Code's ToolSearch): it names a deferred tool to load. Every tool
+ * is offered to the model here already, so the reference only tells the model the tool's name.
+ */
+function toolReference(block: { tool_name?: unknown }, param: string, toolNames: Set<string>): string {
+  const name = block.tool_name;
+  if (typeof name !== "string" || !toolNames.has(name))
+    throw badRequest(`tool_reference names '${String(name)}', which is not in tools.`, `${param}.tool_name`);
+  return `Tool available: ${name}`;
 }
 
 function assistantMessage(content: string | ContentBlockParam[], at: string, signer: ThinkingSigner): ChatMessage {

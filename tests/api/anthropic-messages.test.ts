@@ -95,6 +95,20 @@ describe("fromMessagesRequest", () => {
     ]);
   });
 
+  test("a tool search's tool_reference names the tool it found; an unknown one is refused", () => {
+    const tools = [{ name: "ToolSearch", input_schema: { type: "object" } }, { name: "CronCreate", input_schema: { type: "object" }, defer_loading: true }];
+    const found = (name: string) => ({
+      tools,
+      messages: [
+        { role: "user", content: "schedule it" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "ToolSearch", input: { query: "cron" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "tool_reference", tool_name: name }] }] },
+      ],
+    });
+    expect(convert(found("CronCreate")).messages[2]).toEqual({ role: "tool", content: [text("Tool available: CronCreate")], toolCallId: "toolu_1" });
+    expect(refusal(found("Nope")).param).toBe("messages[2].content[0].content[0].tool_name");
+  });
+
   test("our own thinking comes back from its signature, even omitted; another model's is dropped", () => {
     const own = signer.sign("I should read the file.");
     const r = convert({
