@@ -1,6 +1,6 @@
 // Runs the real agent CLIs (Claude Code, Codex) from node_modules against a test server, in a
 // throwaway home, with their traffic recorded by a forwarding proxy on 127.0.0.1.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -71,10 +71,17 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A home folder of its own for each run: no user settings, sessions or credentials leak in or out. */
+/** A folder of its own for each run, e.g. a home: no user settings, sessions or credentials leak in or out. */
 export function throwawayDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** HOME and TMPDIR inside `home`: what a CLI writes (sockets, daemons' files) goes with it. */
+export function homeEnv(home: string): { HOME: string; TMPDIR: string } {
+  const tmp = join(home, "tmp");
+  mkdirSync(tmp, { recursive: true });
+  return { HOME: home, TMPDIR: tmp };
 }
 
 /**

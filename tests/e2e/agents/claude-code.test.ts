@@ -7,6 +7,7 @@ import { generateModel } from "../../fixtures/models.ts";
 import {
   describeRun,
   type Exchange,
+  homeEnv,
   LOOPBACK_ONLY,
   NODE_BIN,
   type RecordingProxy,
@@ -44,7 +45,7 @@ async function claude(agent: Agent, args: string[], prepare?: (cwd: string) => v
       timeoutMs: CLI_TIMEOUT_MS,
       env: {
         ...LOOPBACK_ONLY,
-        HOME: home.path,
+        ...homeEnv(home.path),
         ANTHROPIC_BASE_URL: agent.proxy.url,
         ANTHROPIC_API_KEY: "dummy",
         ANTHROPIC_MODEL: model,

@@ -7,6 +7,7 @@ import { generateModel } from "../../fixtures/models.ts";
 import {
   describeRun,
   type Exchange,
+  homeEnv,
   LOOPBACK_ONLY,
   NODE_BIN,
   type RecordingProxy,
@@ -71,7 +72,7 @@ async function codex(agent: Agent, prompt: string, prepare?: (cwd: string) => vo
     const run = await runCli([join(NODE_BIN, "codex"), "exec", "--skip-git-repo-check", prompt], {
       cwd: work.path,
       timeoutMs: CLI_TIMEOUT_MS,
-      env: { ...LOOPBACK_ONLY, HOME: home.path, CODEX_HOME: home.path, LOCAL_TEST_SERVER_KEY: "dummy" },
+      env: { ...LOOPBACK_ONLY, ...homeEnv(home.path), CODEX_HOME: home.path, LOCAL_TEST_SERVER_KEY: "dummy" },
     });
     return { run, exchanges: [...agent.proxy.exchanges], details: describeRun(run, agent.proxy.exchanges) };
   } finally {
