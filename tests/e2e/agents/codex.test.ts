@@ -36,15 +36,24 @@ async function startAgent(spec: typeof TINY_QWEN_CHATTY): Promise<Agent> {
 /**
  * A custom provider on the Responses API (the only wire API Codex 0.171 speaks), no retries so
  * that a failure shows at once; sub-agents, goals and web search off so that the model's tools
- * are the local ones (exec_command, write_stdin, request_user_input, view_image).
+ * are the local ones (exec_command, write_stdin, request_user_input, view_image). Without the
+ * update check, analytics, plugins and apps, Codex tries no host but 127.0.0.1 (otherwise
+ * github.com, api.github.com, chatgpt.com and ab.chatgpt.com, seen through a recording proxy).
  */
 function codexConfig(model: string, baseUrl: string): string {
   return `model = "${model}"
 model_provider = "local"
 web_search = "disabled"
+check_for_update_on_startup = false
+
+[analytics]
+enabled = false
 
 [features]
 goals = false
+plugins = false
+apps = false
+remote_plugin = false
 
 [agents]
 enabled = false
@@ -69,7 +78,8 @@ async function codex(agent: Agent, prompt: string, prepare?: (cwd: string) => vo
   prepare?.(work.path);
   agent.proxy.exchanges.length = 0;
   try {
-    const run = await runCli([join(NODE_BIN, "codex"), "exec", "--skip-git-repo-check", prompt], {
+    // --strict-config: a key this Codex does not know fails the run instead of being ignored.
+    const run = await runCli([join(NODE_BIN, "codex"), "exec", "--strict-config", "--skip-git-repo-check", prompt], {
       cwd: work.path,
       timeoutMs: CLI_TIMEOUT_MS,
       env: { ...LOOPBACK_ONLY, ...homeEnv(home.path), CODEX_HOME: home.path, LOCAL_TEST_SERVER_KEY: "dummy" },
