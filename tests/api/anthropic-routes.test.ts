@@ -87,15 +87,19 @@ describe("POST /v1/messages", () => {
     const messages = [
       { role: "user", content: [{ type: "text", text: "read", cache_control: { type: "ephemeral" } }] },
       { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "/a", opts: { n: [1, 2] } } }] },
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "42" }], is_error: true }] },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "42" }, { type: "tool_reference", tool_name: "Read" }], is_error: true }],
+      },
     ];
-    const res = await post(makeApp(engine), message({ messages, system: [{ type: "text", text: "S" }] }));
+    const tools = [{ name: "Read", input_schema: { type: "object" } }];
+    const res = await post(makeApp(engine), message({ messages, tools, system: [{ type: "text", text: "S" }] }));
     expect(res.status).toBe(200);
     expect(engine.requests[0]!.messages).toEqual([
       { role: "system", content: [{ type: "text", text: "S" }] },
       { role: "user", content: [{ type: "text", text: "read" }] },
       { role: "assistant", content: [], toolCalls: [{ id: "toolu_1", name: "Read", arguments: '{"file_path":"/a","opts":{"n":[1,2]}}' }] },
-      { role: "tool", content: [{ type: "text", text: "42" }], toolCallId: "toolu_1", isError: true },
+      { role: "tool", content: [{ type: "text", text: "42" }, { type: "text", text: "Tool available: Read" }], toolCallId: "toolu_1", isError: true },
     ]);
   });
 
