@@ -41,6 +41,8 @@ const QWEN_TOOL_CALL = 151657;
 const QWEN_TOOL_CALL_END = 151658;
 const QWEN_NEWLINE = 198;
 const QWEN_GREATER_THAN = 29;
+/** ">\n": the only token that closes a call and starts the separator before another one. */
+const QWEN_GREATER_THAN_NEWLINE = 397;
 /** Tokens that close a JSON string argument: random weights would write long strings. */
 const QWEN_STRING_ENDS = [1, 9207, 30975]; // `"`, `"}`, `"}}`
 /** "_response", as in the template's `<tool_response>`: only a tool result puts it in the prompt. */
@@ -73,6 +75,7 @@ export const TINY_QWEN_TOOL_CALLER: ModelSpec = {
       { token: QWEN_TOOL_CALL, strength: -5 },
       { token: QWEN_IM_END, strength: 3 },
       ...QWEN_STRING_ENDS.map((token) => ({ token, strength: 3 })),
+      { token: QWEN_GREATER_THAN_NEWLINE, strength: -20 },
     ],
     after: [
       // A turn starts after a newline, and a call's closing tag follows one (as one token, so
