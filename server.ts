@@ -1,4 +1,5 @@
 // Entry point: flags, subcommands (serve, runner) and the route table.
+import { IDLE_TIMEOUT_SECONDS } from "./api/http/sse.ts";
 import { Elysia } from "elysia";
 import { basename } from "node:path";
 import { docsPlugin } from "./api/docs/plugin.ts";
@@ -107,7 +108,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   const store = openStore(flags.dataDir ?? defaultDataDir());
   const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors });
-  app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024 });
+  app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const shutdown = () => {
     engine.stop();
     store.close();

@@ -45,6 +45,8 @@ export function toTemplateMessages(messages: ChatMessage[], opts: ShapeOptions):
     }
     if (m.reasoning) msg.reasoning_content = m.reasoning;
     if (m.name) msg.name = m.name;
+    // Templates have no field for a failed tool result: say it in the text the model reads.
+    if (m.role === "tool" && m.isError) msg.content = `Error: ${msg.content ?? ""}`;
     if (m.role === "tool" && m.toolCallId !== undefined) {
       msg.tool_call_id = m.toolCallId;
       // Some templates label tool results with the function name; recover it from the call.

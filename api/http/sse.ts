@@ -59,3 +59,10 @@ async function raceKeepAlive<T>(next: Promise<T>, ms: number): Promise<T | typeo
     clearTimeout(timer);
   }
 }
+
+/**
+ * Bun closes a connection after 10 s without bytes by default, but a model may be silent much
+ * longer (a long prompt being processed, tokens the parser holds back): never cut a request for
+ * silence. Slow clients are bounded elsewhere.
+ */
+export const IDLE_TIMEOUT_SECONDS = 0;

@@ -153,6 +153,15 @@ describe("ChatTemplate with real templates", () => {
     expect(out).toBe('assistant::"{not json";tool:f:;');
   });
 
+  test("a failed tool result (Anthropic is_error) tells the model in its text", () => {
+    const t = new ChatTemplate({ template: "{% for m in messages %}{{ m.role }}={{ m.content }};{% endfor %}", bosToken: "", eosToken: "", addBos: false });
+    const out = t.render([
+      { role: "tool", content: text("file not found"), toolCallId: "a", isError: true },
+      { role: "tool", content: text("42"), toolCallId: "b" },
+    ]);
+    expect(out).toBe("tool=Error: file not found;tool=42;");
+  });
+
   test("several text parts are joined with a newline", () => {
     const t = new ChatTemplate({ template: "{{ messages[0].content }}", bosToken: "", eosToken: "", addBos: false });
     expect(t.render([{ role: "user", content: [...text("a"), ...text("b")] }])).toBe("a\nb");

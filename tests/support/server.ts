@@ -1,4 +1,5 @@
 // Starts the real engine (runner processes, libllama) behind the real app, for end-to-end tests.
+import { IDLE_TIMEOUT_SECONDS } from "../../api/http/sse.ts";
 import OpenAI from "openai";
 import { basename } from "node:path";
 import { LocalEngine, type ModelConfig } from "../../engine/localEngine.ts";
@@ -44,7 +45,7 @@ export async function startTestServer(
   const engine = new LocalEngine([config], { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line) });
   await engine.start();
   const app = createApp(engine, { maxBodyBytes: extra.maxBodyBytes });
-  app.listen({ hostname: "127.0.0.1", port: 0 });
+  app.listen({ hostname: "127.0.0.1", port: 0, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const url = `http://127.0.0.1:${app.server!.port}`;
   return {
     engine,
