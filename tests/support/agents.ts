@@ -3,6 +3,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { generateModel, type ModelSpec } from "../fixtures/models.ts";
+import { startTestServer, type TestServer } from "./server.ts";
 
 export const NODE_BIN = resolve(import.meta.dir, "../../node_modules/.bin");
 
@@ -151,4 +153,18 @@ export function sseEvents(body: string): { event?: string; data: any }[] {
     })
     .filter((frame) => frame.data && frame.data !== "[DONE]")
     .map((frame) => ({ event: frame.event, data: JSON.parse(frame.data) }));
+}
+
+/** A real server on a generated model with a recording proxy in front of it. */
+export interface Agent {
+  server: TestServer;
+  proxy: RecordingProxy;
+}
+
+/** Room for an agent's own prompt (Claude Code's is about 15k tokens, Codex's about 10k). */
+const AGENT_CONTEXT = { contextSize: 65_536 };
+
+export async function startAgent(spec: ModelSpec): Promise<Agent> {
+  const server = await startTestServer(await generateModel(spec), AGENT_CONTEXT);
+  return { server, proxy: startRecordingProxy(server.url) };
 }

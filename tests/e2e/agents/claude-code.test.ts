@@ -3,36 +3,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateModel } from "../../fixtures/models.ts";
 import {
+  type Agent,
   describeRun,
   type Exchange,
   homeEnv,
   LOOPBACK_ONLY,
   NODE_BIN,
-  type RecordingProxy,
   runCli,
   sseEvents,
-  startRecordingProxy,
+  startAgent,
   throwawayDir,
 } from "../../support/agents.ts";
 import { TINY_QWEN_CHATTY, TINY_QWEN_TOOL_CALLER } from "../../support/generated.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
 
 const CLI_TIMEOUT_MS = 240_000;
-/** Claude Code's prompt alone is about 15k tokens. */
-const CONTEXT = { contextSize: 65_536 };
-
-interface Agent {
-  server: TestServer;
-  proxy: RecordingProxy;
-}
-
-async function startAgent(spec: typeof TINY_QWEN_CHATTY): Promise<Agent> {
-  const server = await startTestServer(await generateModel(spec), CONTEXT);
-  return { server, proxy: startRecordingProxy(server.url) };
-}
-
 async function claude(agent: Agent, args: string[], prepare?: (cwd: string) => void) {
   const home = throwawayDir("claude-home-");
   const work = throwawayDir("claude-work-");

@@ -3,36 +3,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateModel } from "../../fixtures/models.ts";
 import {
+  type Agent,
   describeRun,
   type Exchange,
   homeEnv,
   LOOPBACK_ONLY,
   NODE_BIN,
-  type RecordingProxy,
   runCli,
   sseEvents,
-  startRecordingProxy,
+  startAgent,
   throwawayDir,
 } from "../../support/agents.ts";
 import { TINY_QWEN_CHATTY, TINY_QWEN_TOOL_CALLER } from "../../support/generated.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
 
 const CLI_TIMEOUT_MS = 240_000;
-/** Codex's prompt is about 10k tokens. */
-const CONTEXT = { contextSize: 65_536 };
-
-interface Agent {
-  server: TestServer;
-  proxy: RecordingProxy;
-}
-
-async function startAgent(spec: typeof TINY_QWEN_CHATTY): Promise<Agent> {
-  const server = await startTestServer(await generateModel(spec), CONTEXT);
-  return { server, proxy: startRecordingProxy(server.url) };
-}
-
 /**
  * A custom provider on the Responses API (the only wire API Codex 0.171 speaks), no retries so
  * that a failure shows at once; sub-agents, goals and web search off so that the model's tools
