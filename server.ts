@@ -70,6 +70,9 @@ function modelConfig(flags: ServerFlags, chatTemplate: string | undefined): Mode
       threadsBatch: flags.threadsBatch > 0 ? flags.threadsBatch : flags.threads,
       gpuLayers: flags.gpuLayers,
       flashAttention: flags.flashAttn,
+      kvUnified: flags.kvUnified,
+      cacheRamMiB: flags.cacheRamMiB,
+      cacheDir: flags.cacheDir,
       verbose: flags.verbose,
     },
   };

@@ -14,6 +14,9 @@ export interface ServerFlags {
   threadsBatch: number;
   gpuLayers: number;
   flashAttn: number;
+  kvUnified: boolean;
+  cacheRamMiB: number;
+  cacheDir?: string;
   queueSize: number;
   chatTemplateFile?: string;
   maxBodyBytes: number;
@@ -49,6 +52,9 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["-tb", "--threads-batch"], key: "threadsBatch", kind: "int", env: "LLAMA_ARG_THREADS_BATCH", help: "threads for prompt processing (default: same as --threads)" },
   { names: ["-ngl", "--n-gpu-layers"], key: "gpuLayers", kind: "int", env: "LLAMA_ARG_N_GPU_LAYERS", help: "layers to offload to the GPU (default: all, when a GPU backend is built)" },
   { names: ["-fa", "--flash-attn"], key: "flashAttn", kind: "flash", env: "LLAMA_ARG_FLASH_ATTN", help: "flash attention: on, off or auto (default: auto)" },
+  { names: ["-kvu", "--kv-unified"], key: "kvUnified", kind: "bool", env: "LLAMA_ARG_KV_UNIFIED", help: "one KV buffer shared by all sequences: a long request may use more than ctx-size/parallel (default: off)" },
+  { names: ["-cram", "--cache-ram"], key: "cacheRamMiB", kind: "int", env: "LLAMA_ARG_CACHE_RAM", help: "MiB of host memory for prompt-cache entries saved out of the sequences; 0 = off (default: 4096)" },
+  { names: ["--cache-dir"], key: "cacheDir", kind: "string", env: "BUNLLAMA_CACHE_DIR", help: "folder where prompt-cache entries are also written, to survive a restart (default: none)" },
   { names: ["--queue-size"], key: "queueSize", kind: "int", env: "LLAMA_ARG_QUEUE_SIZE", help: "requests waiting beyond --parallel before answering 503 (default: 64)" },
   { names: ["--chat-template-file"], key: "chatTemplateFile", kind: "string", env: "LLAMA_ARG_CHAT_TEMPLATE_FILE", help: "Jinja chat template to use instead of the model's" },
   { names: ["--max-body-bytes"], key: "maxBodyBytes", kind: "int", env: "LLAMA_ARG_MAX_BODY_BYTES", help: "largest request body accepted (default: 10485760)" },
@@ -68,6 +74,8 @@ export const DEFAULT_FLAGS: ServerFlags = {
   threadsBatch: 0,
   gpuLayers: -1,
   flashAttn: -1,
+  kvUnified: false,
+  cacheRamMiB: 4096,
   queueSize: 64,
   maxBodyBytes: 10 * 1024 * 1024,
   cors: [],
@@ -123,6 +131,7 @@ export function parseFlags(argv: string[], env: Record<string, string | undefine
   const parsed = flags as unknown as ServerFlags;
   if (parsed.parallel < 1) throw new FlagError("--parallel must be at least 1");
   if (parsed.batchSize < 1) throw new FlagError("--batch-size must be at least 1");
+  if (parsed.cacheRamMiB < 0) throw new FlagError("--cache-ram must be 0 (off) or more MiB");
   if (parsed.threads < 1) throw new FlagError("--threads must be at least 1");
   if (parsed.port < 0 || parsed.port > 65535) throw new FlagError("--port must be between 0 and 65535");
   return parsed;

@@ -59,6 +59,10 @@ export interface GenerateRequest {
   responseFormat?: ResponseFormat;
   /** Default: enabled, medium effort. */
   reasoning?: ReasoningOptions;
+  /** Reuse cached prompt prefixes (default true); false processes the whole prompt again. */
+  cachePrompt?: boolean;
+  /** Steers the request to the sequence that served the same key before (a cache hint). */
+  cacheKey?: string;
 }
 
 export interface TopLogprob {

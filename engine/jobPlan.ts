@@ -54,6 +54,8 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
       // Tool and channel markers are control tokens in some families.
       renderSpecial: family !== "none",
       reasoningBudget: reasoningBudget(req, traits, thinkingForcedOpen),
+      cachePrompt: req.cachePrompt ?? true,
+      cacheKey: req.cacheKey,
     },
   };
 }

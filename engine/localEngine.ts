@@ -162,7 +162,7 @@ function toEvents(update: JobUpdate, output: OutputPipeline, prompt: string | un
           ...(update.stopSequence !== undefined && update.finishReason === "stop_sequence" ? { stopSequence: update.stopSequence } : {}),
           usage: {
             promptTokens: update.promptTokens,
-            cachedPromptTokens: 0,
+            cachedPromptTokens: update.cachedTokens,
             completionTokens: update.completionTokens,
             reasoningTokens: output.reasoningTokens,
             promptMs: update.promptMs,

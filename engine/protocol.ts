@@ -13,6 +13,12 @@ export interface RunnerOptions {
   threadsBatch: number;
   gpuLayers: number;
   flashAttention: number;
+  /** One KV buffer shared by every sequence, so one request may use more than ctx/parallel. */
+  kvUnified: boolean;
+  /** Host memory for prompt-cache entries saved out of the sequences; 0 = none. */
+  cacheRamMiB: number;
+  /** Folder where prompt-cache entries are also written, so a restarted runner reuses them. */
+  cacheDir?: string;
   verbose: boolean;
 }
 
@@ -39,6 +45,12 @@ export interface Job {
   renderSpecial: boolean;
   /** At most this many tokens of reasoning, then the close tag is forced (Anthropic budget_tokens). */
   reasoningBudget?: ReasoningBudget;
+  /** Choices for one prompt (default 1): the prompt is decoded once and its KV copied. */
+  n?: number;
+  /** Reuse cached prompt prefixes (default true; llama-server's cache_prompt). */
+  cachePrompt?: boolean;
+  /** Prefer the sequence that last served this key (Responses' prompt_cache_key). */
+  cacheKey?: string;
 }
 
 export interface ReasoningBudget {
@@ -60,7 +72,8 @@ export type ToRunner =
 export type JobUpdate =
   | { id: number; type: "start"; promptTokens: number }
   /** `tokens`: how many generated tokens this text came from (0 for a flush at the end). */
-  | { id: number; type: "text"; text: string; tokens: number; logprobs?: TokenLogprob[] }
+  /** `choice`: which of the job's n choices (absent = 0). */
+  | { id: number; type: "text"; text: string; tokens: number; logprobs?: TokenLogprob[]; choice?: number }
   | {
       id: number;
       type: "done";
@@ -68,7 +81,11 @@ export type JobUpdate =
       /** The stop string that ended the turn. */
       stopSequence?: string;
       promptTokens: number;
+      /** Prompt tokens whose KV came from the prompt cache rather than being decoded. */
+      cachedTokens: number;
       completionTokens: number;
+      /** Which choice ended; a job with n choices ends after n done updates. */
+      choice?: number;
       promptMs: number;
       generationMs: number;
     }

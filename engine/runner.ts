@@ -27,7 +27,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     threads: options.threads,
     threadsBatch: options.threadsBatch,
     flashAttention: options.flashAttention,
-    unifiedKvCache: false,
+    unifiedKvCache: options.kvUnified,
   });
   const scheduler = new Scheduler(model, context, options.parallel, options.batchSize);
   const vocab = model.vocab;

@@ -228,6 +228,7 @@ export class Scheduler {
       finishReason: reason,
       stopSequence,
       promptTokens: seq.prompt.length,
+      cachedTokens: 0,
       completionTokens: seq.generated,
       promptMs: firstTokenAt - seq.admittedAt,
       generationMs: now - firstTokenAt,

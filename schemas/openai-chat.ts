@@ -170,7 +170,7 @@ export const ChatCompletionRequest = t.Object(
     n_predict: opt(Int({ minimum: -1 }), "llama-server: maximum generated tokens; -1 = no limit. max_tokens wins."),
     cache_prompt: opt(
       t.Boolean(),
-      "llama-server: reuse the cached prompt prefix. Accepted as a hint; the answer is the same either way.",
+      "llama-server: reuse the cached prompt prefix (default true); false processes the whole prompt again. The answer is the same either way.",
     ),
     chat_template_kwargs: opt(
       t.Record(t.String(), t.Unknown()),

@@ -108,7 +108,7 @@ export const ResponsesRequest = t.Object(
         "message.output_text.logprobs (with top_logprobs). Other values are accepted and have no effect.",
     ),
     metadata: opt(t.Record(t.String(), t.String()), "Up to 16 key-value pairs kept with the response."),
-    prompt_cache_key: opt(t.String(), "Accepted: the prompt cache is automatic (shared prefixes are reused)."),
+    prompt_cache_key: opt(t.String(), "Steers the request to the sequence that last served the same key; the prompt cache is automatic either way."),
     client_metadata: opt(t.Record(t.String(), t.Any()), "Accepted and ignored (Codex sends it)."),
     user: opt(t.String(), "Accepted and ignored."),
     safety_identifier: opt(t.String(), "Accepted and ignored."),

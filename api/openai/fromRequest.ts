@@ -35,6 +35,7 @@ export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
     ...toTools(body),
     responseFormat: toResponseFormat(body),
     reasoning: toReasoning(body),
+    cachePrompt: body.cache_prompt ?? true,
   };
 }
 

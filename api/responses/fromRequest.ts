@@ -55,6 +55,7 @@ export function fromResponsesRequest(body: ResponsesRequest, options: FromReques
     toolCallIdPrefix: "fc_",
     responseFormat: toResponseFormat(body),
     reasoning: toReasoning(body),
+    cacheKey: body.prompt_cache_key ?? undefined,
   };
   return {
     request,

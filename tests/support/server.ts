@@ -37,6 +37,8 @@ export async function startTestServer(
       threadsBatch: 2,
       gpuLayers: 0,
       flashAttention: -1,
+      kvUnified: false,
+      cacheRamMiB: 256,
       verbose: false,
       ...runner,
     },
