@@ -15,3 +15,8 @@ declare module "swagger-ui-dist/swagger-ui.css" {
   const path: string;
   export default path;
 }
+// llama.cpp/PIN, imported `with { type: "text" }`: the pinned llama.cpp release.
+declare module "*/PIN" {
+  const text: string;
+  export default text;
+}

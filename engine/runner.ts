@@ -1,6 +1,10 @@
 // Runner process: loads one model, owns its context, and runs the scheduler loop.
 // It lives apart from the HTTP server because llama.cpp can abort the whole process.
 import { Context } from "../ffi/context.ts";
+import { lib } from "../ffi/library.ts";
+import { DiskCache } from "./cache/diskCache.ts";
+import { modelFingerprint } from "./cache/fingerprint.ts";
+import { PromptCache } from "./cache/promptCache.ts";
 import { captureNativeLog, drainNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
 import { LineChannel } from "./channel.ts";
@@ -29,7 +33,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     flashAttention: options.flashAttention,
     unifiedKvCache: options.kvUnified,
   });
-  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize);
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options));
   const vocab = model.vocab;
   send({
     type: "ready",
@@ -42,6 +46,20 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     },
   });
   return { model, context, scheduler };
+}
+
+const MiB = 1024 * 1024;
+/** The disk cache may hold this many times the memory cache's budget. */
+const DISK_BUDGET_FACTOR = 4;
+
+function promptCache(options: RunnerOptions): PromptCache | undefined {
+  const ramBytes = options.cacheRamMiB * MiB;
+  let disk: DiskCache | undefined;
+  if (options.cacheDir) {
+    const fingerprint = modelFingerprint(options.modelPath, lib().llama_print_system_info()?.toString() ?? "");
+    disk = new DiskCache(options.cacheDir, fingerprint, Math.max(ramBytes, 1024 * MiB) * DISK_BUDGET_FACTOR);
+  }
+  return ramBytes > 0 || disk ? new PromptCache(ramBytes, disk) : undefined;
 }
 
 export async function runRunner(): Promise<void> {

@@ -1,27 +1,38 @@
 // Continuous batching over the sequences of one context: each step decodes every generating
 // sequence's last token plus as many prompt tokens as fit in the batch, then samples.
+// Sequences keep their KV cache after a request: the next prompt goes to the sequence that
+// shares the longest prefix with it (or gets a saved one restored) and decodes only the rest.
 import { Batch } from "../ffi/batch.ts";
 import type { Context } from "../ffi/context.ts";
 import type { Model } from "../ffi/model.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
+import { sharedPrefix } from "./cache/prefix.ts";
+import type { PromptCache } from "./cache/promptCache.ts";
+import { chooseSlot, leastRecentlyUsed, type SlotMemory } from "./cache/slotChoice.ts";
 import { tokenLogprob } from "./logprobs.ts";
 import type { Job, JobUpdate, RunnerFinishReason } from "./protocol.ts";
 import { ReasoningBudgetTracker } from "./reasoningBudget.ts";
 import { buildSamplerChain } from "./sampling.ts";
 import { StopMatcher } from "./text/stop.ts";
 import { Utf8Stream } from "./text/utf8.ts";
-import type { TokenLogprob } from "../core/index.ts";
+import type { EngineErrorInfo, TokenLogprob } from "../core/index.ts";
 
 interface Sequence {
   job: Job;
   seqId: number;
+  /** Which of the job's choices this sequence generates. */
+  choice: number;
   prompt: Int32Array;
-  /** Prompt tokens already decoded into the KV cache. */
+  /** Prompt tokens in the KV cache (reused from the cache or decoded). */
   processed: number;
+  /** Prompt tokens that came from the prompt cache. */
+  cachedTokens: number;
   /** The sampled token that the next step decodes. */
   lastToken: number;
   /** Tokens of this sequence in the KV cache once the current batch is decoded. */
   position: number;
+  /** Every token sampled so far, in order (what the KV holds after the prompt). */
+  output: number[];
   sampler: SamplerChain;
   utf8: Utf8Stream;
   stop: StopMatcher;
@@ -30,19 +41,31 @@ interface Sequence {
   limit: number;
   /** Index of this sequence's logits in the current batch, -1 when it has none. */
   logitsIndex: number;
+  /** Tokens this sequence put in the current batch. */
+  batched: number;
   admittedAt: number;
   firstTokenAt: number;
   reasoning?: ReasoningBudgetTracker;
   /** Tokens to feed instead of sampling (a forced close of the reasoning block). */
   forced: number[];
+  /** Other choices' sequences, given a copy of this one's prompt KV before its last token. */
+  copies: number[];
+  /** Set on a choice waiting for that copy: the slot it copies from. */
+  copyOf?: number;
 }
 
 const tagDecoder = new TextDecoder();
+const EMPTY = new Int32Array(0);
+/** A sequence's cache is saved out only when it would lose at least this many tokens. */
+const MIN_SAVED_TOKENS = 32;
+/** A saved state is restored only when it spares at least this many tokens over the sequence's own. */
+const MIN_RESTORE_GAIN = 16;
 
 interface Waiting {
   job: Job;
   prompt: Int32Array;
-  sampler: SamplerChain;
+  /** One per choice. */
+  samplers: SamplerChain[];
 }
 
 export class Scheduler {
@@ -50,15 +73,22 @@ export class Scheduler {
   readonly #context: Context;
   readonly #batch: Batch;
   readonly #slots: (Sequence | undefined)[];
+  /** What each sequence's KV holds while it is free. */
+  readonly #memory: SlotMemory[];
   readonly #queue: Waiting[] = [];
   readonly #contextPerSequence: number;
+  readonly #cache: PromptCache | undefined;
+  readonly #slidingWindow: number;
 
-  constructor(model: Model, context: Context, sequences: number, batchSize: number) {
+  constructor(model: Model, context: Context, sequences: number, batchSize: number, cache?: PromptCache) {
     this.#model = model;
     this.#context = context;
     this.#batch = new Batch(batchSize);
     this.#slots = new Array(sequences).fill(undefined);
+    this.#memory = Array.from({ length: sequences }, () => ({ tokens: EMPTY, lastUsed: -Infinity }));
     this.#contextPerSequence = context.sizePerSequence;
+    this.#cache = cache;
+    this.#slidingWindow = model.slidingWindow;
   }
 
   get idle(): boolean {
@@ -68,31 +98,40 @@ export class Scheduler {
   /** Tokenizes and validates at once, so a bad prompt is refused before it waits for a slot. */
   submit(job: Job): JobUpdate {
     const prompt = this.#model.vocab.tokenize(job.prompt, job.addSpecial, true);
-    if (prompt.length === 0) {
-      return { id: job.id, type: "error", error: { kind: "invalid_request", code: "empty_prompt", message: "the prompt is empty", param: "messages" } };
-    }
+    const refuse = (error: EngineErrorInfo): JobUpdate => ({ id: job.id, type: "error", error });
+    if (prompt.length === 0) return refuse({ kind: "invalid_request", code: "empty_prompt", message: "the prompt is empty", param: "messages" });
     if (prompt.length >= this.#contextPerSequence) {
-      return {
-        id: job.id,
-        type: "error",
-        error: {
-          kind: "context_exceeded",
-          code: "context_length_exceeded",
-          param: "messages",
-          message:
-            `the prompt is ${prompt.length} tokens, but this model's context holds ${this.#contextPerSequence} ` +
-            `tokens per request (leaving room for at least one generated token): shorten the messages or start the server with a larger --ctx-size`,
-        },
-      };
+      return refuse({
+        kind: "context_exceeded",
+        code: "context_length_exceeded",
+        param: "messages",
+        message:
+          `the prompt is ${prompt.length} tokens, but this model's context holds ${this.#contextPerSequence} ` +
+          `tokens per request (leaving room for at least one generated token): shorten the messages or start the server with a larger --ctx-size`,
+      });
     }
-    let sampler: SamplerChain;
+    const n = job.n ?? 1;
+    if (n > this.#slots.length) {
+      return refuse({
+        kind: "invalid_request",
+        code: "invalid_value",
+        param: "n",
+        message: `n is ${n}, but this model decodes at most ${this.#slots.length} sequences at once (--parallel)`,
+      });
+    }
+    const samplers: SamplerChain[] = [];
     try {
-      sampler = buildSamplerChain(this.#model, job.sampling, prompt);
+      for (let choice = 0; choice < n; choice++) {
+        // Each choice draws from its own seed: seed, seed+1, ...
+        const seed = job.sampling.seed === undefined ? undefined : job.sampling.seed + choice;
+        samplers.push(buildSamplerChain(this.#model, { ...job.sampling, seed }, prompt));
+      }
     } catch (error) {
+      for (const sampler of samplers) sampler.free();
       // A grammar llama.cpp cannot parse is refused like any other invalid request.
-      return { id: job.id, type: "error", error: { kind: "invalid_request", code: "invalid_grammar", message: (error as Error).message } };
+      return refuse({ kind: "invalid_request", code: "invalid_grammar", message: (error as Error).message });
     }
-    this.#queue.push({ job, prompt, sampler });
+    this.#queue.push({ job, prompt, samplers });
     return { id: job.id, type: "start", promptTokens: prompt.length };
   }
 
@@ -102,46 +141,32 @@ export class Scheduler {
 
   cancel(id: number): void {
     const queued = this.#queue.findIndex((w) => w.job.id === id);
-    if (queued >= 0) this.#queue.splice(queued, 1)[0]!.sampler.free();
-    const slot = this.#slots.findIndex((s) => s?.job.id === id);
-    if (slot >= 0) this.#release(slot);
+    if (queued >= 0) for (const sampler of this.#queue.splice(queued, 1)[0]!.samplers) sampler.free();
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      if (this.#slots[slot]?.job.id === id) this.#release(slot);
+    }
   }
 
   /** One decode step over every active sequence; returns what each job produced. */
   step(): JobUpdate[] {
     const updates: JobUpdate[] = [];
     this.#admit();
-    const batch = this.#batch;
-    batch.clear();
+    this.#copyPrompts();
+    this.#fillBatch();
+    if (this.#batch.length === 0) return updates;
 
-    // Generating sequences first: one token each, so a long prompt never starves them.
-    for (const seq of this.#slots) {
-      if (!seq) continue;
-      seq.logitsIndex = -1;
-      if (seq.processed === seq.prompt.length) {
-        seq.logitsIndex = batch.add(seq.lastToken, seq.position++, seq.seqId, true);
-      }
+    let status = this.#context.decode(this.#batch);
+    // A unified KV buffer can fill up: free sequences give back their cached tokens first.
+    if (status === 1 && this.#dropFreeCaches()) status = this.#context.decode(this.#batch);
+    if (status === 1) {
+      this.#failNewest(updates);
+      return updates;
     }
-    // Then prompt chunks, in slot order, as far as the batch has room.
-    for (const seq of this.#slots) {
-      if (!seq || seq.processed === seq.prompt.length || batch.free === 0) continue;
-      const take = Math.min(batch.free, seq.prompt.length - seq.processed);
-      for (let k = 0; k < take; k++) {
-        const pos = seq.processed + k;
-        const last = pos === seq.prompt.length - 1;
-        const index = batch.add(seq.prompt[pos]!, pos, seq.seqId, last);
-        if (last) seq.logitsIndex = index;
-      }
-      seq.processed += take;
-      if (seq.processed === seq.prompt.length) seq.position = seq.prompt.length;
-    }
-    if (batch.length === 0) return updates;
-
-    const status = this.#context.decode(batch);
     if (status !== 0) {
       this.#failAll(updates, `llama_decode failed with status ${status}`);
       return updates;
     }
+    for (const seq of this.#slots) if (seq) this.#advance(seq);
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const seq = this.#slots[slot];
       if (seq && seq.logitsIndex >= 0) this.#sample(slot, seq, updates);
@@ -149,31 +174,164 @@ export class Scheduler {
     return updates;
   }
 
-  #admit(): void {
-    for (let slot = 0; slot < this.#slots.length && this.#queue.length > 0; slot++) {
-      if (this.#slots[slot]) continue;
-      const { job, prompt, sampler } = this.#queue.shift()!;
-      const room = this.#contextPerSequence - prompt.length;
-      this.#context.clearSequence(slot);
-      this.#slots[slot] = {
-        job,
-        seqId: slot,
-        prompt,
-        processed: 0,
-        lastToken: -1,
-        position: 0,
-        sampler,
-        utf8: new Utf8Stream(),
-        stop: new StopMatcher(job.stop),
-        generated: 0,
-        limit: job.maxTokens === undefined ? room : Math.min(job.maxTokens, room),
-        logitsIndex: -1,
-        admittedAt: performance.now(),
-        firstTokenAt: 0,
-        reasoning: job.reasoningBudget && sampler.canForce ? new ReasoningBudgetTracker(job.reasoningBudget) : undefined,
-        forced: [],
-      };
+  /** Generating sequences first, one token each, so a long prompt never starves them; then prompt chunks. */
+  #fillBatch(): void {
+    const batch = this.#batch;
+    batch.clear();
+    for (const seq of this.#slots) {
+      if (!seq) continue;
+      seq.logitsIndex = -1;
+      seq.batched = 0;
+      if (seq.copyOf === undefined && seq.processed === seq.prompt.length) {
+        seq.logitsIndex = batch.add(seq.lastToken, seq.position, seq.seqId, true);
+        seq.batched = 1;
+      }
     }
+    for (const seq of this.#slots) {
+      if (!seq || seq.copyOf !== undefined || seq.processed === seq.prompt.length || batch.free === 0) continue;
+      // A sequence whose choices copy its prompt stops before the last token: each choice decodes that one itself.
+      const end = seq.copies.length > 0 ? seq.prompt.length - 1 : seq.prompt.length;
+      const take = Math.min(batch.free, end - seq.processed);
+      for (let k = 0; k < take; k++) {
+        const pos = seq.processed + k;
+        const last = pos === seq.prompt.length - 1;
+        const index = batch.add(seq.prompt[pos]!, pos, seq.seqId, last);
+        if (last) seq.logitsIndex = index;
+      }
+      seq.batched = take;
+    }
+  }
+
+  /** Moves every sequence past what the batch just decoded. */
+  #advance(seq: Sequence): void {
+    if (seq.batched === 0) return;
+    if (seq.processed === seq.prompt.length) seq.position++;
+    else {
+      seq.processed += seq.batched;
+      if (seq.processed === seq.prompt.length) seq.position = seq.prompt.length;
+    }
+  }
+
+  /** Copies a prompt's KV (all but its last token) to the job's other choices once it is decoded. */
+  #copyPrompts(): void {
+    for (const seq of this.#slots) {
+      if (!seq || seq.copies.length === 0 || seq.processed < seq.prompt.length - 1) continue;
+      for (const slot of seq.copies) {
+        const copy = this.#slots[slot]!;
+        // Applied by llama.cpp at the next decode, the one that decodes every choice's last prompt token.
+        if (seq.processed > 0) this.#context.copySequence(seq.seqId, copy.seqId);
+        copy.processed = seq.processed;
+        copy.copyOf = undefined;
+      }
+      seq.copies = [];
+    }
+  }
+
+  #admit(): void {
+    while (this.#queue.length > 0) {
+      const { job, prompt, samplers } = this.#queue[0]!;
+      const free = this.#slots.flatMap((s, slot) => (s ? [] : [slot]));
+      // The oldest request goes first; one needing n sequences waits until n are free.
+      if (free.length < samplers.length) return;
+      this.#queue.shift();
+      const reuse = job.cachePrompt !== false;
+      const primary = chooseSlot(free, this.#memory, prompt, { reuse, key: job.cacheKey });
+      const cached = this.#loadPrefix(primary, prompt, reuse);
+      const others: number[] = [];
+      let rest = free.filter((slot) => slot !== primary);
+      for (let choice = 1; choice < samplers.length; choice++) {
+        const slot = leastRecentlyUsed(rest, this.#memory);
+        rest = rest.filter((s) => s !== slot);
+        this.#takeSlot(slot, 0);
+        others.push(slot);
+      }
+      const admittedAt = performance.now();
+      [primary, ...others].forEach((slot, choice) => {
+        this.#slots[slot] = this.#newSequence(job, prompt, slot, choice, samplers[choice]!, admittedAt);
+      });
+      const first = this.#slots[primary]!;
+      first.processed = cached;
+      first.copies = others;
+      for (const slot of others) this.#slots[slot]!.copyOf = primary;
+      for (const slot of [primary, ...others]) this.#slots[slot]!.cachedTokens = cached;
+    }
+  }
+
+  #newSequence(job: Job, prompt: Int32Array, slot: number, choice: number, sampler: SamplerChain, admittedAt: number): Sequence {
+    const room = this.#contextPerSequence - prompt.length;
+    return {
+      job,
+      seqId: slot,
+      choice,
+      prompt,
+      processed: 0,
+      cachedTokens: 0,
+      lastToken: -1,
+      position: 0,
+      output: [],
+      sampler,
+      utf8: new Utf8Stream(),
+      stop: new StopMatcher(job.stop),
+      generated: 0,
+      limit: job.maxTokens === undefined ? room : Math.min(job.maxTokens, room),
+      logitsIndex: -1,
+      batched: 0,
+      admittedAt,
+      firstTokenAt: 0,
+      reasoning: job.reasoningBudget && sampler.canForce ? new ReasoningBudgetTracker(job.reasoningBudget) : undefined,
+      forced: [],
+      copies: [],
+    };
+  }
+
+  /**
+   * Makes the sequence hold the longest cached prefix of the prompt that it or a saved state
+   * has, and returns its length. At least the last prompt token is left to decode, so that its
+   * logits exist.
+   */
+  #loadPrefix(slot: number, prompt: Int32Array, reuse: boolean): number {
+    const held = this.#memory[slot]!;
+    let shared = reuse ? sharedPrefix(held.tokens, prompt) : 0;
+    const stored = reuse ? this.#cache?.find(prompt) : undefined;
+    if (stored && stored.shared >= shared + MIN_RESTORE_GAIN) {
+      this.#takeSlot(slot, 0);
+      const state = stored.load();
+      if (state && this.#context.restoreSequence(slot, state)) {
+        held.tokens = stored.tokens;
+        shared = stored.shared;
+      } else {
+        this.#context.clearSequence(slot);
+        shared = 0;
+      }
+    } else {
+      this.#takeSlot(slot, shared);
+    }
+    return this.#trim(slot, Math.min(shared, prompt.length - 1));
+  }
+
+  /** Before a sequence keeps only `keep` of its cached tokens, saves them out if the loss is worth it. */
+  #takeSlot(slot: number, keep: number): void {
+    const held = this.#memory[slot]!;
+    const where = { memory: true, disk: false };
+    if (held.tokens.length - keep >= MIN_SAVED_TOKENS && this.#cache?.wants(held.tokens, where)) {
+      this.#cache.save(held.tokens, this.#context.saveSequence(slot), where);
+    }
+    if (keep === 0) {
+      this.#context.clearSequence(slot);
+      held.tokens = EMPTY;
+    }
+  }
+
+  /** Cuts a sequence's KV to its first `keep` positions; 0 when the memory cannot (then it is cleared). */
+  #trim(slot: number, keep: number): number {
+    if (keep > 0 && this.#context.truncateSequence(slot, keep)) {
+      const { min, max } = this.#context.positions(slot);
+      // A sliding-window cache may have dropped positions the next token still attends to.
+      const oldestNeeded = this.#slidingWindow > 0 ? Math.max(0, keep - this.#slidingWindow) : 0;
+      if (max === keep - 1 && min <= oldestNeeded) return keep;
+    }
+    this.#context.clearSequence(slot);
+    return 0;
   }
 
   #sample(slot: number, seq: Sequence, updates: JobUpdate[]): void {
@@ -186,6 +344,7 @@ export class Scheduler {
     }
     seq.generated++;
     seq.lastToken = token;
+    seq.output.push(token);
     let logprobs: TokenLogprob[] | undefined;
     if (seq.job.topLogprobs !== undefined) {
       logprobs = [tokenLogprob(this.#context, vocab, seq.logitsIndex, token, seq.job.topLogprobs)];
@@ -195,9 +354,13 @@ export class Scheduler {
     if (seq.reasoning) seq.reasoning.observe(tagDecoder.decode(seq.job.renderSpecial ? piece : vocab.piece(token, true)));
     const { emit, stopped, stop } = seq.stop.push(seq.utf8.push(piece));
     // Held-back text still counts its token, so usage can attribute tokens to what they became.
-    updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs });
+    updates.push({ id: seq.job.id, type: "text", text: emit, tokens: 1, logprobs, ...this.#choiceOf(seq) });
     if (stopped) this.#finish(slot, seq, "stop_sequence", updates, false, stop);
     else if (seq.generated >= seq.limit) this.#finish(slot, seq, "max_tokens", updates);
+  }
+
+  #choiceOf(seq: Sequence): { choice?: number } {
+    return (seq.job.n ?? 1) > 1 ? { choice: seq.choice } : {};
   }
 
   /** The sampled token, or the next forced one once the reasoning budget is spent. */
@@ -217,7 +380,7 @@ export class Scheduler {
       // A stop string completed by the last bytes still ends the turn as a stop sequence.
       const { emit, stopped, stop } = seq.stop.push(seq.utf8.flush());
       const tail = stopped ? emit : emit + seq.stop.flush();
-      if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail, tokens: 0 });
+      if (tail.length > 0) updates.push({ id: seq.job.id, type: "text", text: tail, tokens: 0, ...this.#choiceOf(seq) });
       if (stopped) [reason, stopSequence] = ["stop_sequence", stop];
     }
     const now = performance.now();
@@ -228,12 +391,39 @@ export class Scheduler {
       finishReason: reason,
       stopSequence,
       promptTokens: seq.prompt.length,
-      cachedTokens: 0,
+      cachedTokens: seq.cachedTokens,
       completionTokens: seq.generated,
+      ...this.#choiceOf(seq),
       promptMs: firstTokenAt - seq.admittedAt,
       generationMs: now - firstTokenAt,
     });
     this.#release(slot);
+  }
+
+  /** A unified KV buffer is full: the newest request gives way (its KV is left as it was). */
+  #failNewest(updates: JobUpdate[]): void {
+    const newest = this.#slots.reduce<Sequence | undefined>((a, s) => (s && (!a || s.admittedAt > a.admittedAt) ? s : a), undefined)!;
+    updates.push({
+      id: newest.job.id,
+      type: "error",
+      error: {
+        kind: "context_exceeded",
+        code: "context_length_exceeded",
+        message: "the shared KV cache (--kv-unified) is full with other requests; retry, or start the server with a larger --ctx-size",
+      },
+    });
+    this.cancel(newest.job.id);
+  }
+
+  /** Frees the KV cells that free sequences keep for the cache (saving them out first). */
+  #dropFreeCaches(): boolean {
+    let dropped = false;
+    this.#slots.forEach((seq, slot) => {
+      if (seq || this.#memory[slot]!.tokens.length === 0) return;
+      this.#takeSlot(slot, 0);
+      dropped = true;
+    });
+    return dropped;
   }
 
   #failAll(updates: JobUpdate[], message: string): void {
@@ -241,21 +431,39 @@ export class Scheduler {
       const seq = this.#slots[slot];
       if (!seq) continue;
       updates.push({ id: seq.job.id, type: "error", error: { kind: "internal", code: "decode_failed", message } });
-      this.#release(slot);
+      this.#release(slot, false);
     }
   }
 
-  #release(slot: number): void {
+  /** Frees a sequence; its KV stays as the cache of what it held, unless `keepCache` is false. */
+  #release(slot: number, keepCache = true): void {
     const seq = this.#slots[slot];
     if (!seq) return;
     seq.sampler.free();
-    this.#context.clearSequence(slot);
     this.#slots[slot] = undefined;
+    const held = this.#memory[slot]!;
+    held.lastUsed = performance.now();
+    held.key = seq.job.cacheKey;
+    if (!keepCache || seq.copyOf !== undefined) {
+      this.#context.clearSequence(slot);
+      held.tokens = EMPTY;
+      return;
+    }
+    const inKv = seq.processed < seq.prompt.length ? seq.processed : seq.position;
+    const tokens = new Int32Array(inKv);
+    tokens.set(seq.prompt.subarray(0, Math.min(inKv, seq.prompt.length)));
+    if (inKv > seq.prompt.length) tokens.set(seq.output.slice(0, inKv - seq.prompt.length), seq.prompt.length);
+    held.tokens = tokens;
+    // With --cache-dir every finished conversation is written out, so a restart can pick it up.
+    const where = { memory: false, disk: true };
+    if (tokens.length >= MIN_SAVED_TOKENS && this.#cache?.wants(tokens, where)) {
+      this.#cache.save(tokens, this.#context.saveSequence(slot), where);
+    }
   }
 
   dispose(): void {
-    for (let slot = 0; slot < this.#slots.length; slot++) this.#release(slot);
-    for (const waiting of this.#queue.splice(0)) waiting.sampler.free();
+    for (let slot = 0; slot < this.#slots.length; slot++) this.#release(slot, false);
+    for (const waiting of this.#queue.splice(0)) for (const sampler of waiting.samplers) sampler.free();
     this.#batch.dispose();
   }
 }

@@ -1,5 +1,5 @@
 // A llama_context with several sequences; owns its pointer.
-import type { Pointer } from "bun:ffi";
+import { ptr, type Pointer } from "bun:ffi";
 import type { Batch } from "./batch.ts";
 import { lib } from "./library.ts";
 import { drainNativeLog } from "./log.ts";
@@ -66,6 +66,36 @@ export class Context {
   /** Drops a sequence's cached tokens from position `from` on (all when 0). */
   clearSequence(seqId: number, from = 0): void {
     lib().llama_memory_seq_rm(this.#memory, seqId, from, -1);
+  }
+
+  /** Drops positions from `from` on; false when the memory cannot cut a sequence partway. */
+  truncateSequence(seqId: number, from: number): boolean {
+    return lib().llama_memory_seq_rm(this.#memory, seqId, from, -1);
+  }
+
+  /** Smallest and largest positions a sequence holds (-1 when empty). */
+  positions(seqId: number): { min: number; max: number } {
+    return { min: lib().llama_memory_seq_pos_min(this.#memory, seqId), max: lib().llama_memory_seq_pos_max(this.#memory, seqId) };
+  }
+
+  /** Copies a whole sequence's KV into another (applied before the next decode). */
+  copySequence(from: number, to: number): void {
+    lib().llama_memory_seq_cp(this.#memory, from, to, -1, -1);
+  }
+
+  /** A sequence's KV state as bytes, for the prompt cache. */
+  saveSequence(seqId: number): Uint8Array {
+    const size = Number(lib().llama_state_seq_get_size(this.handle, seqId));
+    const data = new Uint8Array(new ArrayBuffer(size));
+    const written = Number(lib().llama_state_seq_get_data(this.handle, ptr(data), size, seqId));
+    if (written !== size) throw new Error(`llama_state_seq_get_data wrote ${written} of ${size} bytes`);
+    return data;
+  }
+
+  /** Loads saved state into a sequence (which should be empty); false when llama.cpp refuses it. */
+  restoreSequence(seqId: number, data: Uint8Array): boolean {
+    if (data.byteLength === 0) return false;
+    return Number(lib().llama_state_seq_set_data(this.handle, ptr(data), data.byteLength, seqId)) > 0;
   }
 
   free(): void {

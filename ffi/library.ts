@@ -7,6 +7,7 @@ import { contextSymbols } from "./symbols/context.ts";
 import { logSymbols } from "./symbols/log.ts";
 import { modelSymbols } from "./symbols/model.ts";
 import { samplerSymbols } from "./symbols/sampler.ts";
+import { stateSymbols } from "./symbols/state.ts";
 import { vocabSymbols } from "./symbols/vocab.ts";
 
 const symbols = {
@@ -15,6 +16,7 @@ const symbols = {
   ...batchSymbols,
   ...vocabSymbols,
   ...samplerSymbols,
+  ...stateSymbols,
   ...logSymbols,
 };
 

@@ -37,6 +37,11 @@ export class Model {
     return lib().llama_model_n_ctx_train(this.handle);
   }
 
+  /** Sliding-window attention size; 0 when every layer sees the whole context. */
+  get slidingWindow(): number {
+    return lib().llama_model_n_swa(this.handle);
+  }
+
   /** The GGUF `tokenizer.chat_template`, if the model has one. */
   chatTemplate(): string | undefined {
     const text = lib().llama_model_chat_template(this.handle, null);

@@ -11,6 +11,8 @@ export const modelSymbols = {
   llama_model_get_vocab: { args: [FFIType.ptr], returns: FFIType.ptr },
   // int32_t llama_model_n_ctx_train(const llama_model * model);
   llama_model_n_ctx_train: { args: [FFIType.ptr], returns: FFIType.i32 },
+  // int32_t llama_model_n_swa(const llama_model * model);
+  llama_model_n_swa: { args: [FFIType.ptr], returns: FFIType.i32 },
   // const char * llama_model_chat_template(const llama_model * model, const char * name);
   llama_model_chat_template: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.cstring },
 } as const;
