@@ -8,7 +8,7 @@ BUN ?= $(shell command -v bun 2>/dev/null || echo $(CURDIR)/.tools/node_modules/
 LLAMA_BIN := llama.cpp/build/bin
 SHIM := $(LLAMA_BIN)/libshim.so
 LLAMA_PIN := llama.cpp/PIN
-# CPU flags for ggml; GGML_NATIVE=ON dies with SIGILL on these machines (see llama.cpp/build.sh).
+# ggml's CMake CPU options, in full; empty: llama.cpp/cpu-flags.sh detects them (never AMX).
 CPU_FLAGS ?=
 # CUDA=1 builds the CUDA backend (needs nvcc).
 CUDA ?= 0

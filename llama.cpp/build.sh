@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Builds shared libllama, libggml*, libmtmd (and optionally llama-server) from llama.cpp/src.
-# Env: CPU_FLAGS (cmake flags for the CPU backend), CUDA=1 for a CUDA build,
-#      TARGETS (cmake targets), JOBS.
+# Env: CPU_FLAGS (cmake flags for the CPU backend; default: detected by cpu-flags.sh),
+#      CUDA=1 for a CUDA build, TARGETS (cmake targets), JOBS, LLAMA_BUILD_DIR (default ./build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build="$here/build"
-# GGML_NATIVE=ON enables AMX kernels that die with SIGILL on some of these machines, and others
-# (AMD EPYC) lack AVX-512 altogether: AVX2 is the level every machine here runs.
-default_cpu="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
-cpu_flags=${CPU_FLAGS:-$default_cpu}
+build=${LLAMA_BUILD_DIR:-"$here/build"}
+# The instruction sets of the build machine (never GGML_NATIVE, never AMX: see cpu-flags.sh).
+cpu_flags=${CPU_FLAGS:-$(bash "$here/cpu-flags.sh")}
 cuda_flags=""
 [ "${CUDA:-0}" = "1" ] && cuda_flags="-DGGML_CUDA=ON"
 targets=${TARGETS:-"llama mtmd"}
+# The CPU flags are part of the config, so a checkout moved to another CPU rebuilds.
 config="$(cat "$here/src/.pin") $cpu_flags $cuda_flags"
 if [ -f "$build/.config" ] && [ "$(cat "$build/.config")" != "$config" ]; then rm -rf "$build"; fi
 cmake -S "$here/src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
