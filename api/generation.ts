@@ -64,40 +64,74 @@ export interface Completion {
   usage: Usage;
 }
 
-/** Folds the events of one generation; an error event throws its ApiError. */
+/**
+ * A finished generation of n choices: each choice's Completion (its usage: the prompt and that
+ * choice's own tokens), in choice order, and the usage of the whole request.
+ */
+export interface Completions {
+  prompt?: string;
+  choices: Completion[];
+  usage: Usage;
+}
+
+/** Folds the events of a single-choice generation; an error event throws its ApiError. */
 export function accumulate(events: GenerateEvent[]): Completion {
-  const out: Omit<Completion, "finishReason" | "usage"> = { text: "", reasoning: "", logprobs: [], toolCalls: [] };
-  const calls: ToolCall[] = [];
+  const { choices, usage } = accumulateChoices(events);
+  return { ...choices[0]!, usage };
+}
+
+type Ending = Pick<Completion, "finishReason" | "stopSequence" | "usage">;
+
+/** Folds the events of a generation of one or more choices; an error event throws its ApiError. */
+export function accumulateChoices(events: GenerateEvent[]): Completions {
+  let prompt: string | undefined;
+  const parts: { text: string; reasoning: string; logprobs: TokenLogprob[]; calls: ToolCall[]; end?: Ending }[] = [];
+  const at = (choice = 0) => (parts[choice] ??= { text: "", reasoning: "", logprobs: [], calls: [] });
   for (const ev of events) {
     switch (ev.type) {
       case "start":
-        out.prompt = ev.prompt;
+        prompt = ev.prompt;
         break;
-      case "text":
-        out.text += ev.text;
-        if (ev.logprobs) out.logprobs.push(...ev.logprobs);
+      case "text": {
+        const part = at(ev.choice);
+        part.text += ev.text;
+        if (ev.logprobs) part.logprobs.push(...ev.logprobs);
         break;
+      }
       case "reasoning":
-        out.reasoning += ev.text;
+        at(ev.choice).reasoning += ev.text;
         break;
       case "tool_call_start":
-        calls[ev.index] = { id: ev.id, name: ev.name, arguments: "" };
+        at(ev.choice).calls[ev.index] = { id: ev.id, name: ev.name, arguments: "" };
         break;
       case "tool_call_delta": {
-        const call = calls[ev.index];
+        const call = at(ev.choice).calls[ev.index];
         if (call) call.arguments += ev.argumentsDelta;
         break;
       }
       case "tool_call_end":
         break;
-      case "done":
-        return { ...out, toolCalls: calls.filter(Boolean), finishReason: ev.finishReason, stopSequence: ev.stopSequence, usage: ev.usage };
+      case "choice_done":
+        at(ev.choice).end = ending(ev);
+        break;
+      case "done": {
+        // A single choice has no "choice_done": "done" ends it.
+        if (!parts.some((part) => part?.end)) at(0).end = ending(ev);
+        const choices = [...parts].map((part, choice) => {
+          if (!part?.end) throw new ApiError("internal", "internal_error", `Choice ${choice} of the generation did not finish.`);
+          const { text, reasoning, logprobs, calls, end } = part;
+          return { prompt, text, reasoning, logprobs, toolCalls: calls.filter(Boolean), ...end };
+        });
+        return { prompt, choices, usage: ev.usage };
+      }
       case "error":
         throw ApiError.from(ev.error);
     }
   }
   throw new ApiError("internal", "internal_error", "The generation ended without finishing.");
 }
+
+const ending = (ev: Ending): Ending => ({ finishReason: ev.finishReason, stopSequence: ev.stopSequence, usage: ev.usage });
 
 /**
  * The generation as SSE frames. Its finally returns the engine iterator, which cancels the

@@ -63,6 +63,11 @@ export interface GenerateRequest {
   cachePrompt?: boolean;
   /** Steers the request to the sequence that served the same key before (a cache hint). */
   cacheKey?: string;
+  /**
+   * Choices for one prompt (default 1): the prompt is processed once, each choice samples on its
+   * own (seed, seed+1, ...). At most the model's parallel sequences. Only Chat Completions sets it.
+   */
+  n?: number;
 }
 
 export interface TopLogprob {
@@ -92,17 +97,41 @@ export interface Usage {
   generationMs: number;
 }
 
+/**
+ * The events of one generation. With n = 1 (the default) no event carries `choice` and there is
+ * no "choice_done": one "done" ends the generation. With n > 1, content events carry the
+ * `choice` they belong to (0..n-1), each choice ends with its own "choice_done", and one final
+ * "done" follows the last of them with the usage of the whole request (see ChoiceDone).
+ */
 export type GenerateEvent =
   /** The prompt was tokenized and admitted; the stream can begin. */
   | { type: "start"; promptTokens: number; prompt?: string }
-  | { type: "text"; text: string; logprobs?: TokenLogprob[] }
-  | { type: "reasoning"; text: string }
-  | { type: "tool_call_start"; index: number; id: string; name: string }
-  | { type: "tool_call_delta"; index: number; argumentsDelta: string }
-  | { type: "tool_call_end"; index: number }
-  /** `stopSequence`: the stop string that matched, when finishReason is "stop_sequence". */
+  | { type: "text"; text: string; logprobs?: TokenLogprob[]; choice?: number }
+  | { type: "reasoning"; text: string; choice?: number }
+  | { type: "tool_call_start"; index: number; id: string; name: string; choice?: number }
+  | { type: "tool_call_delta"; index: number; argumentsDelta: string; choice?: number }
+  | { type: "tool_call_end"; index: number; choice?: number }
+  | ChoiceDone
+  /**
+   * The generation ended. With n > 1: finishReason and stopSequence are choice 0's (each
+   * choice's own came in its "choice_done"), and usage sums the choices' completion and
+   * reasoning tokens while counting the prompt once.
+   */
   | { type: "done"; finishReason: FinishReason; stopSequence?: string; usage: Usage }
   | { type: "error"; error: EngineErrorInfo };
+
+/**
+ * One choice of several (n > 1) ended. `usage`: the shared prompt's counts and this choice's
+ * own completion and reasoning tokens. `stopSequence`: the stop string that matched, when
+ * finishReason is "stop_sequence".
+ */
+export interface ChoiceDone {
+  type: "choice_done";
+  choice: number;
+  finishReason: FinishReason;
+  stopSequence?: string;
+  usage: Usage;
+}
 
 export interface ModelInfo {
   /** The id clients use (alias when one was given). */
@@ -113,6 +142,8 @@ export interface ModelInfo {
   ready: boolean;
   /** Tokens of context one request may use. */
   contextLength?: number;
+  /** Sequences decoded at once: the most choices (n) one request may ask for. */
+  maxChoices?: number;
 }
 
 /** What the HTTP layer needs from the engine. */

@@ -56,6 +56,7 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
       reasoningBudget: reasoningBudget(req, traits, thinkingForcedOpen),
       cachePrompt: req.cachePrompt ?? true,
       cacheKey: req.cacheKey,
+      ...(req.n !== undefined && req.n !== 1 ? { n: req.n } : {}),
     },
   };
 }

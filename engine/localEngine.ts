@@ -5,8 +5,8 @@ import { ChatTemplate } from "../chat/template.ts";
 import { templateTraits, type TemplateTraits } from "../chat/templateTraits.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { planJob } from "./jobPlan.ts";
-import { OutputPipeline } from "./output.ts";
-import type { JobUpdate, RunnerOptions } from "./protocol.ts";
+import { JobEvents } from "./jobEvents.ts";
+import type { RunnerOptions } from "./protocol.ts";
 import { RunnerClient } from "./runnerClient.ts";
 import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "../core/index.ts";
 
@@ -70,6 +70,7 @@ export class LocalEngine implements Engine {
       ownedBy: "local",
       ready: model.client.ready,
       contextLength: model.client.info?.contextPerSequence,
+      maxChoices: model.config.runner.parallel,
     }));
   }
 
@@ -92,23 +93,29 @@ export class LocalEngine implements Engine {
       yield errorEvent({ kind: "not_found", code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
       return;
     }
+    const tooMany = choicesError(req.n ?? 1, model.config.runner.parallel);
+    if (tooMany) {
+      yield errorEvent(tooMany);
+      return;
+    }
     const plan = planJob(req, model.template, model.traits);
     if ("error" in plan) {
       yield errorEvent(plan.error);
       return;
     }
-    let finished = false;
     let jobId: number | undefined;
-    const output = new OutputPipeline(createOutputParser({ ...plan.parser, idPrefix: req.toolCallIdPrefix }));
+    // Each choice parses its own output; tool-call ids are random, so unique across choices.
+    const job = new JobEvents(
+      plan.job.n ?? 1,
+      () => createOutputParser({ ...plan.parser, idPrefix: req.toolCallIdPrefix }),
+      req.returnPrompt ? plan.prompt : undefined,
+    );
     const events = new EventQueue<GenerateEvent>(() => {
-      if (!finished && jobId !== undefined) model.client.cancel(jobId);
+      if (!job.finished && jobId !== undefined) model.client.cancel(jobId);
     });
     const submitted = model.client.submit(plan.job, (update) => {
-      for (const event of toEvents(update, output, req.returnPrompt ? plan.prompt : undefined)) events.push(event);
-      if (update.type === "done" || update.type === "error") {
-        finished = true;
-        events.end();
-      }
+      for (const event of job.events(update)) events.push(event);
+      if (job.finished) events.end();
     });
     if (typeof submitted !== "number") {
       yield errorEvent(submitted);
@@ -121,7 +128,7 @@ export class LocalEngine implements Engine {
       yield* events;
     } finally {
       signal.removeEventListener("abort", onAbort);
-      if (!finished) model.client.cancel(submitted);
+      if (!job.finished) model.client.cancel(submitted);
     }
   }
 }
@@ -143,33 +150,16 @@ function errorEvent(error: EngineErrorInfo): GenerateEvent {
   return { type: "error", error };
 }
 
-function toEvents(update: JobUpdate, output: OutputPipeline, prompt: string | undefined): GenerateEvent[] {
-  switch (update.type) {
-    case "start":
-      return [{ type: "start", promptTokens: update.promptTokens, prompt }];
-    case "text":
-      return output.text(update);
-    case "error":
-      return [{ type: "error", error: update.error }];
-    case "count":
-      return [];
-    case "done":
-      return [
-        ...output.finish(update.finishReason),
-        {
-          type: "done",
-          finishReason: output.finishReason(update.finishReason),
-          ...(update.stopSequence !== undefined && update.finishReason === "stop_sequence" ? { stopSequence: update.stopSequence } : {}),
-          usage: {
-            promptTokens: update.promptTokens,
-            cachedPromptTokens: update.cachedTokens,
-            completionTokens: update.completionTokens,
-            reasoningTokens: output.reasoningTokens,
-            promptMs: update.promptMs,
-            generationMs: update.generationMs,
-            tokensPerSecond: update.generationMs > 0 ? (update.completionTokens * 1000) / update.generationMs : 0,
-          },
-        },
-      ];
-  }
+/** A job's n choices run side by side, one sequence each: at most --parallel of them. */
+function choicesError(n: number, parallel: number): EngineErrorInfo | undefined {
+  if (!Number.isInteger(n) || n < 1)
+    return { kind: "invalid_request", code: "invalid_value", param: "n", message: `n must be a whole number of at least 1, not ${n}` };
+  if (n > parallel)
+    return {
+      kind: "invalid_request",
+      code: "invalid_value",
+      param: "n",
+      message: `n is ${n}, but this model decodes at most ${parallel} sequences at once: ask for at most ${parallel} choices or start the server with a larger --parallel`,
+    };
+  return undefined;
 }

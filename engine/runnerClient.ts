@@ -32,6 +32,8 @@ export class RunnerClient {
   #channel: LineChannel<FromRunner, ToRunner> | undefined;
   #listener: UnixSocketListener<unknown> | undefined;
   #listeners = new Map<number, JobListener>();
+  // "done" updates a job still owes: one per choice (jobs with n choices get n).
+  #choicesLeft = new Map<number, number>();
   #unsent: ToRunner[] = [];
   #nextId = 1;
   #crashes = 0;
@@ -89,7 +91,7 @@ export class RunnerClient {
     rmSync(socketPath, { force: true });
   }
 
-  /** Queues a job; the listener receives every update until "done" or "error". */
+  /** Queues a job; the listener receives every update until its last "done" (one per choice) or "error". */
   submit(job: Omit<Job, "id">, listener: JobListener): number | EngineErrorInfo {
     const limit = this.options.runner.parallel + this.options.queueSize;
     if (this.#listeners.size >= limit) {
@@ -101,6 +103,7 @@ export class RunnerClient {
     }
     const id = this.#nextId++;
     this.#listeners.set(id, listener);
+    this.#choicesLeft.set(id, job.n ?? 1);
     this.#send({ type: "generate", job: { ...job, id } });
     return id;
   }
@@ -114,7 +117,9 @@ export class RunnerClient {
     });
   }
 
+  /** Cancels the whole job, every choice. */
   cancel(id: number): void {
+    this.#choicesLeft.delete(id);
     if (!this.#listeners.delete(id)) return;
     this.#send({ type: "cancel", id });
   }
@@ -154,7 +159,7 @@ export class RunnerClient {
         for (const update of message.updates) {
           const listener = this.#listeners.get(update.id);
           if (!listener) continue;
-          if (update.type === "done" || update.type === "error" || update.type === "count") this.#listeners.delete(update.id);
+          if (this.#isLast(update)) this.#forget(update.id);
           listener(update);
         }
         return;
@@ -165,6 +170,20 @@ export class RunnerClient {
         rejectReady(new Error(message.message));
         return;
     }
+  }
+
+  /** The update that ends its job: an error, a count, or the "done" of the job's last choice. */
+  #isLast(update: JobUpdate): boolean {
+    if (update.type === "error" || update.type === "count") return true;
+    if (update.type !== "done") return false;
+    const left = (this.#choicesLeft.get(update.id) ?? 1) - 1;
+    this.#choicesLeft.set(update.id, left);
+    return left <= 0;
+  }
+
+  #forget(id: number): void {
+    this.#listeners.delete(id);
+    this.#choicesLeft.delete(id);
   }
 
   #onExit(exitCode: number | null, signalCode: string | null, rejectReady: (e: Error) => void): void {
@@ -180,7 +199,7 @@ export class RunnerClient {
     const failed = [...this.#listeners.entries()].filter(([id]) => !wasReady ? true : !unsentIds.has(id));
     if (!wasReady) this.#unsent = [];
     for (const [id, listener] of failed) {
-      this.#listeners.delete(id);
+      this.#forget(id);
       listener({
         id,
         type: "error",

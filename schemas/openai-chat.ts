@@ -135,7 +135,11 @@ export const ChatCompletionRequest = t.Object(
     return_prompt: opt(t.Boolean(), "Add the rendered prompt to the response as `prompt`.", { default: false }),
     logprobs: opt(t.Boolean(), "Return the log probability of each output token.", { default: false }),
     top_logprobs: opt(Int({ minimum: 0, maximum: 20 }), "Alternatives per token (0..20); needs logprobs=true."),
-    n: opt(Int(), "Number of choices; only 1 is supported.", { default: 1 }),
+    n: opt(
+      Int({ minimum: 1, maximum: 128 }),
+      "Number of choices (1..128, and at most the model's --parallel sequences): the prompt is processed once, choice i samples with seed+i. Usage counts the prompt once and sums the choices' completion tokens.",
+      { default: 1 },
+    ),
     user: opt(t.String(), "End-user id (accepted, ignored)."),
     tools: opt(t.Array(Tool, { maxItems: 128 }), "Functions the model may call."),
     tool_choice: opt(ToolChoice, "Whether and which tool the model must call."),

@@ -1,6 +1,6 @@
 // OpenAI Chat Completions request -> the internal GenerateRequest. Pure; semantic errors throw
 // ApiError(400) naming the parameter, so the client learns which field to fix.
-import { ApiError, badRequest, unsupportedParameter } from "../http/errors.ts";
+import { badRequest, unsupportedParameter } from "../http/errors.ts";
 import type {
   ChatMessage,
   GenerateRequest,
@@ -36,6 +36,8 @@ export function fromChatRequest(body: ChatCompletionRequest): GenerateRequest {
     responseFormat: toResponseFormat(body),
     reasoning: toReasoning(body),
     cachePrompt: body.cache_prompt ?? true,
+    // The engine refuses more choices than the model decodes at once (--parallel).
+    ...(body.n != null && body.n !== 1 ? { n: body.n } : {}),
   };
 }
 
@@ -185,8 +187,6 @@ function toParts(content: RequestMessage["content"], at: string): ContentPart[] 
 
 /** Fields this server recognizes but cannot honour yet: a 400 beats silently ignoring them. */
 function rejectUnsupported(b: ChatCompletionRequest): void {
-  if (b.n != null && b.n !== 1)
-    throw new ApiError("unsupported", "unsupported_parameter", "Only n=1 is supported.", "n");
   if (b.functions != null) throw unsupported("functions", "functions");
   if (b.function_call != null) throw unsupported("function_call", "function_call");
   if (b.logit_bias != null && !isEmptyObject(b.logit_bias)) throw unsupported("logit_bias", "logit_bias");

@@ -9,7 +9,7 @@ import {
   OpenAIModel,
   OpenAIModelList,
 } from "../../schemas/openai-chat.ts";
-import { accumulate, collectEvents, startGeneration, streamFrames } from "../generation.ts";
+import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
 import { modelNotFound } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
@@ -45,8 +45,8 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
             logprobs: req.topLogprobs !== undefined,
             returnPrompt: req.returnPrompt,
           };
-          if (!body.stream) return toChatCompletion(accumulate(await collectEvents(generation)), ctx);
-          const converter = new ChatStreamConverter({ ...ctx, usage: usageMode(body) });
+          if (!body.stream) return toChatCompletion(accumulateChoices(await collectEvents(generation)), ctx);
+          const converter = new ChatStreamConverter({ ...ctx, usage: usageMode(body), n: req.n });
           // Elysia sends a Response as is (no response validation); the cast only satisfies its
           // typing, which does not accept a union of a schema type and Response.
           return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;

@@ -14,15 +14,26 @@ export type UsageMode = "separate" | "final" | "none";
 
 export interface StreamContext extends CompletionContext {
   usage: UsageMode;
+  /** Choices the request asked for (default 1). */
+  n?: number;
 }
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type Choice = ChatCompletionChunk["choices"][number];
+type FinishReason = Extract<GenerateEvent, { type: "done" }>["finishReason"];
 
 const frame = (value: unknown): SseFrame => ({ data: JSON.stringify(value) });
 
+/**
+ * Each chunk carries one choice, `choices[0].index` saying which. With n > 1 every choice gets
+ * its own role chunk and its own finish chunk, as it ends; the last one to end waits for "done",
+ * which brings the request's usage ("final" mode puts it on that chunk).
+ */
 export class ChatStreamConverter implements StreamConverter {
-  private roleSent = false;
+  private readonly roleSent = new Set<number>();
+  private choicesEnded = 0;
+  /** The last choice to end, whose finish chunk goes out with "done". */
+  private lastEnded: { choice: number; finishReason: FinishReason } | undefined;
   private state: "open" | "completed" | "failed" = "open";
 
   constructor(private readonly ctx: StreamContext) {}
@@ -39,27 +50,30 @@ export class ChatStreamConverter implements StreamConverter {
         return [];
       case "text": {
         const lp = this.ctx.logprobs ? toLogprobs(ev.logprobs ?? []) : null;
-        return [this.chunk(this.delta({ content: ev.text }), null, lp)];
+        return [this.chunk(ev.choice, { content: ev.text }, null, lp)];
       }
       case "reasoning":
-        return [this.chunk(this.delta({ reasoning: ev.text }))];
+        return [this.chunk(ev.choice, { reasoning: ev.text })];
       case "tool_call_start":
         return [
-          this.chunk(
-            this.delta({
-              tool_calls: [{ index: ev.index, id: ev.id, type: "function", function: { name: ev.name, arguments: "" } }],
-            }),
-          ),
+          this.chunk(ev.choice, {
+            tool_calls: [{ index: ev.index, id: ev.id, type: "function", function: { name: ev.name, arguments: "" } }],
+          }),
         ];
       case "tool_call_delta":
-        return [this.chunk(this.delta({ tool_calls: [{ index: ev.index, function: { arguments: ev.argumentsDelta } }] }))];
+        return [this.chunk(ev.choice, { tool_calls: [{ index: ev.index, function: { arguments: ev.argumentsDelta } }] })];
+      case "choice_done": {
+        const frames = this.lastEnded ? this.finish(this.lastEnded.choice, this.lastEnded.finishReason) : [];
+        this.lastEnded = undefined;
+        if (++this.choicesEnded < (this.ctx.n ?? 1)) frames.push(...this.finish(ev.choice, ev.finishReason));
+        else this.lastEnded = { choice: ev.choice, finishReason: ev.finishReason };
+        return frames;
+      }
       case "done": {
         this.state = "completed";
-        // An empty generation still owes the client its role chunk.
-        const frames: SseFrame[] = this.roleSent ? [] : [this.chunk(this.delta({ content: "" }))];
+        const last = this.lastEnded ?? { choice: 0, finishReason: ev.finishReason };
         const usage = toUsage(ev.usage);
-        if (this.ctx.usage === "final") frames.push(this.chunk({}, toFinishReason(ev.finishReason), null, usage));
-        else frames.push(this.chunk({}, toFinishReason(ev.finishReason)));
+        const frames = this.finish(last.choice, last.finishReason, this.ctx.usage === "final" ? usage : undefined);
         if (this.ctx.usage === "separate") frames.push(frame({ ...this.base(), choices: [], usage }));
         return [...frames, { data: "[DONE]" }];
       }
@@ -79,18 +93,25 @@ export class ChatStreamConverter implements StreamConverter {
     return [frame(openAIError(error).body)];
   }
 
-  private delta(d: Delta): Delta {
-    if (this.roleSent) return d;
-    this.roleSent = true;
-    return { role: "assistant", ...d };
+  /** A choice's finish chunk; an empty choice still owes the client its role chunk first. */
+  private finish(choice: number, reason: FinishReason, usage?: unknown): SseFrame[] {
+    const frames = this.roleSent.has(choice) ? [] : [this.chunk(choice, { content: "" })];
+    frames.push(this.chunk(choice, {}, toFinishReason(reason), null, usage));
+    return frames;
   }
 
   private base() {
     return { id: this.ctx.id, object: "chat.completion.chunk" as const, created: this.ctx.created, model: this.ctx.model };
   }
 
-  private chunk(delta: Delta, finish: Choice["finish_reason"] = null, logprobs: Choice["logprobs"] = null, usage?: unknown): SseFrame {
-    const chunk: Record<string, unknown> = { ...this.base(), choices: [{ index: 0, delta, logprobs, finish_reason: finish }] };
+  /** The first delta of each choice carries its role. */
+  private chunk(choice = 0, d: Delta, finish: Choice["finish_reason"] = null, logprobs: Choice["logprobs"] = null, usage?: unknown): SseFrame {
+    let delta = d;
+    if (!this.roleSent.has(choice)) {
+      this.roleSent.add(choice);
+      delta = { role: "assistant", ...d };
+    }
+    const chunk: Record<string, unknown> = { ...this.base(), choices: [{ index: choice, delta, logprobs, finish_reason: finish }] };
     if (this.ctx.usage === "separate") chunk.usage = null;
     else if (usage) chunk.usage = usage;
     return frame(chunk);

@@ -1,6 +1,6 @@
 // A finished generation -> an OpenAI chat.completion object. Pure.
 import type { FinishReason, TokenLogprob, Usage } from "../../core/index.ts";
-import type { Completion } from "../generation.ts";
+import type { Completion, Completions } from "../generation.ts";
 import type { ChatCompletion, ChatUsage, ChoiceLogprobs } from "../../schemas/openai-chat.ts";
 
 export interface CompletionContext {
@@ -23,7 +23,22 @@ const FINISH: Record<FinishReason, ChatCompletion["choices"][number]["finish_rea
 };
 export const toFinishReason = (reason: FinishReason) => FINISH[reason];
 
-export function toChatCompletion(done: Completion, ctx: CompletionContext): ChatCompletion {
+/** One choice (a Completion) or several (Completions, from a request with n > 1). */
+export function toChatCompletion(done: Completion | Completions, ctx: CompletionContext): ChatCompletion {
+  const all: Completions = "choices" in done ? done : { prompt: done.prompt, choices: [done], usage: done.usage };
+  const completion: ChatCompletion = {
+    id: ctx.id,
+    object: "chat.completion",
+    created: ctx.created,
+    model: ctx.model,
+    choices: all.choices.map((choice, index) => toChoice(choice, index, ctx)),
+    usage: toUsage(all.usage),
+  };
+  if (ctx.returnPrompt && all.prompt !== undefined) completion.prompt = all.prompt;
+  return completion;
+}
+
+function toChoice(done: Completion, index: number, ctx: CompletionContext): ChatCompletion["choices"][number] {
   const toolCalls = done.toolCalls.map((call) => ({
     id: call.id,
     type: "function" as const,
@@ -36,24 +51,12 @@ export function toChatCompletion(done: Completion, ctx: CompletionContext): Chat
     reasoning: done.reasoning,
   };
   if (toolCalls.length) message.tool_calls = toolCalls;
-
-  const completion: ChatCompletion = {
-    id: ctx.id,
-    object: "chat.completion",
-    created: ctx.created,
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message,
-        logprobs: ctx.logprobs ? toLogprobs(done.logprobs) : null,
-        finish_reason: toFinishReason(done.finishReason),
-      },
-    ],
-    usage: toUsage(done.usage),
+  return {
+    index,
+    message,
+    logprobs: ctx.logprobs ? toLogprobs(done.logprobs) : null,
+    finish_reason: toFinishReason(done.finishReason),
   };
-  if (ctx.returnPrompt && done.prompt !== undefined) completion.prompt = done.prompt;
-  return completion;
 }
 
 export function toUsage(u: Usage): ChatUsage {

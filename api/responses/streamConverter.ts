@@ -73,6 +73,9 @@ export class ResponsesStreamConverter implements StreamConverter {
         return this.callDelta(ev.argumentsDelta);
       case "tool_call_end":
         return this.close();
+      // Only a request for several choices (Chat Completions' n) ends choices apart.
+      case "choice_done":
+        return [];
       case "done": {
         const frames = this.close();
         // Every response has at least one item: clients take the answer from output_item.done.

@@ -139,9 +139,9 @@ describe("fromChatRequest", () => {
     expect(fromChatRequest(req({ stop: "\n\n" })).stop).toEqual(["\n\n"]);
   });
 
-  test("n>1 is rejected with param n", () => {
-    expectApiError(() => fromChatRequest(req({ n: 2 })), 400, "n", "unsupported_parameter");
-    expect(fromChatRequest(req({ n: 1 })).model).toBe("m");
+  test("n above 1 reaches the request; 1, null or absent leave it unset", () => {
+    expect(fromChatRequest(req({ n: 3 })).n).toBe(3);
+    for (const n of [1, null, undefined]) expect(fromChatRequest(req({ n })).n).toBeUndefined();
   });
 
   test("top_logprobs without logprobs is rejected with param top_logprobs", () => {

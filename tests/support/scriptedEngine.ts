@@ -67,3 +67,23 @@ export class ScriptedEngine implements Engine {
   }
 }
 
+
+/**
+ * Events of a request with n = texts.length choices (each text non-empty), as the engine
+ * interleaves them: one character per choice in turn; each choice ends ("choice_done", stop)
+ * once its text is out, and "done" follows the last with the prompt counted once and the
+ * choices' tokens (one per character) summed.
+ */
+export function choicesScript(texts: string[], promptTokens = 5): GenerateEvent[] {
+  const events: GenerateEvent[] = [{ type: "start", promptTokens }];
+  const choiceUsage = (text: string): Usage => ({ ...usage, promptTokens, completionTokens: text.length });
+  for (let at = 0; at < Math.max(...texts.map((t) => t.length)); at++) {
+    texts.forEach((text, choice) => {
+      if (at < text.length) events.push({ type: "text", text: text[at]!, choice });
+      if (at === text.length - 1) events.push({ type: "choice_done", choice, finishReason: "eos", usage: choiceUsage(text) });
+    });
+  }
+  const completionTokens = texts.reduce((n, t) => n + t.length, 0);
+  events.push({ type: "done", finishReason: "eos", usage: { ...usage, promptTokens, completionTokens } });
+  return events;
+}
