@@ -142,8 +142,6 @@ export interface ModelInfo {
   ready: boolean;
   /** Tokens of context one request may use. */
   contextLength?: number;
-  /** Sequences decoded at once: the most choices (n) one request may ask for. */
-  maxChoices?: number;
 }
 
 /** What the HTTP layer needs from the engine. */

@@ -70,7 +70,6 @@ export class LocalEngine implements Engine {
       ownedBy: "local",
       ready: model.client.ready,
       contextLength: model.client.info?.contextPerSequence,
-      maxChoices: model.config.runner.parallel,
     }));
   }
 
