@@ -1,5 +1,5 @@
 // GenerateEvents -> chat.completion.chunk frames, one event at a time, ended by `data: [DONE]`.
-import type { EngineErrorInfo, GenerateEvent } from "../../core/index.ts";
+import type { EngineErrorInfo, FinishReason, GenerateEvent } from "../../core/index.ts";
 import type { ChatCompletionChunk } from "../../schemas/openai-chat.ts";
 import type { StreamConverter } from "../generation.ts";
 import type { SseFrame } from "../http/sse.ts";
@@ -20,7 +20,6 @@ export interface StreamContext extends CompletionContext {
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type Choice = ChatCompletionChunk["choices"][number];
-type FinishReason = Extract<GenerateEvent, { type: "done" }>["finishReason"];
 
 const frame = (value: unknown): SseFrame => ({ data: JSON.stringify(value) });
 
@@ -63,6 +62,7 @@ export class ChatStreamConverter implements StreamConverter {
       case "tool_call_delta":
         return [this.chunk(ev.choice, { tool_calls: [{ index: ev.index, function: { arguments: ev.argumentsDelta } }] })];
       case "choice_done": {
+        // Only the n-th choice's finish waits; one held when n was not given goes out now.
         const frames = this.lastEnded ? this.finish(this.lastEnded.choice, this.lastEnded.finishReason) : [];
         this.lastEnded = undefined;
         if (++this.choicesEnded < (this.ctx.n ?? 1)) frames.push(...this.finish(ev.choice, ev.finishReason));
