@@ -57,12 +57,13 @@ test: setup
 	$(BUN) x tsc -p .
 	$(BUN) test --timeout 120000
 
-# Ours against llama-server on the same model and flags; BENCH_ARGS passes flags to bench/bench.ts.
 # A standalone executable with the native libraries embedded (still needs glibc, libstdc++, libgomp).
 binary: setup
 	mkdir -p dist
 	$(BUN) build --compile cli/compiled.ts --outfile dist/bunllama
 
+# Ours against llama-server on the same model and flags; BENCH_ARGS passes flags to bench/bench.ts
+# (e.g. BENCH_ARGS="--phases main,16 --modes pinned --rounds 1").
 bench: setup
 	BUN=$(BUN) bash bench/run.sh
 

@@ -1,45 +1,39 @@
 // Compares our server with llama-server on one model, one server at a time, over plain fetch
-// against /v1/chat/completions (streaming). Prints a table of ratios (ours / llama-server).
+// against /v1/chat/completions (streaming). Prints a table: ours, llama-server, ratio.
 //
 //   bun bench/bench.ts --model PATH --llama-server PATH [--threads N] [--ctx-size N]
 //                      [--parallel N] [--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N]
-//                      [--rounds N] [--json FILE] [--only ours|llama]
+//                      [--rounds N] [--phases main,16,conversation,restart] [--modes pinned,defaults]
+//                      [--many-streams N] [--many-ctx-size N] [--many-runs N]
+//                      [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N]
+//                      [--json FILE] [--only ours|llama]
 //
-// Each round starts one server, measures it, stops it, then does the same for the other (the
-// order flips every round: llama-server, ours, ours, llama-server, ...); medians are taken over
-// all rounds. Measurements taken while other processes load the machine are retried.
+// Each round runs every phase (phases.ts); each phase starts one server with the phase's flags,
+// measures it, stops it, then does the same for the other (the order flips every round:
+// llama-server, ours, then ours, llama-server); medians are taken over all rounds.
+// Measurements taken while other processes load the machine are retried.
 //
 // Exit codes: 0 when both servers ran and answered well-formed streams (whatever the ratios),
 // 1 when a server failed to start or a response was malformed, 2 on bad usage.
 //
 // The parts: options.ts (flags), servers.ts (start/stop), stream.ts (one request),
-// load.ts (other processes' load, retries), measure.ts (what is measured), report.ts (table).
+// load.ts (other processes' load, retries), measure.ts (throughput, short TTFT),
+// conversation.ts and systemPrompt.ts (the growing conversation), restart.ts (--cache-dir),
+// phases.ts (which server flags and measurements a phase has), report.ts (table).
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { BenchError } from "./errors.ts";
-import { emptyMeasurements, measure, type Measurements } from "./measure.ts";
-import { parseArgs, type Options } from "./options.ts";
+import { emptyMeasurements, type Measurements } from "./measurements.ts";
+import { parseArgs } from "./options.ts";
+import { phaseServers, runPhase } from "./phases.ts";
 import { report } from "./report.ts";
-import { currentServer, freePort, killServerOnSignals, serverCommand, startServer, stopServer, type Server, type ServerName } from "./servers.ts";
+import { currentServer, killServerOnSignals, stopServer, type ServerName } from "./servers.ts";
 
 killServerOnSignals();
 
-async function runOne(name: ServerName, options: Options, logDir: string, m: Measurements): Promise<void> {
-  const port = await freePort();
-  const modelId = basename(options.model).replace(/\.gguf$/i, "");
-  const cmd = serverCommand(name, options, port, modelId);
-  console.error(`\n== ${name}: ${cmd.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}`);
-  let server: Server | undefined;
-  try {
-    server = await startServer(name, cmd, port, modelId, logDir);
-    await measure(server, options, m);
-  } finally {
-    await stopServer(server ?? currentServer());
-  }
-}
-
 async function main(): Promise<number> {
+  const started = performance.now();
   const options = parseArgs(process.argv.slice(2));
   if (!(await Bun.file(options.model).exists())) throw new BenchError(`model not found: ${options.model}`);
   if (options.only !== "ours" && !(await Bun.file(options.llamaServer).exists())) {
@@ -47,21 +41,25 @@ async function main(): Promise<number> {
   }
   const logDir = mkdtempSync(join(tmpdir(), "bunllama-bench-"));
   console.error(
-    `model ${options.model}\nthreads ${options.threads}, ctx-size ${options.ctxSize}, parallel ${options.parallel}, ` +
-      `max_tokens ${options.maxTokens}, rounds ${options.rounds} x (${options.runs} single, ${options.concurrentRuns} concurrent, ` +
-      `${options.ttftRuns} ttft), load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `model ${options.model}\nthreads ${options.threads}, phases ${options.phases.join(",")}, sampling ${options.modes.join(",")}, ` +
+      `rounds ${options.rounds}; main: -np ${options.parallel} -c ${options.ctxSize}, max_tokens ${options.maxTokens}, ` +
+      `${options.runs} single, ${options.concurrentRuns} concurrent per mode, ${options.ttftRuns} ttft; ` +
+      `${options.manyStreams}: -c ${options.manyCtxSize}, ${options.manyRuns} per mode; ` +
+      `conversation: -c ${options.convCtxSize}, ${options.convTurns} turns of ${options.convMaxTokens} tokens; ` +
+      `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; logs in ${logDir}`,
   );
   const names: ServerName[] = options.only === "ours" ? ["ours"] : options.only === "llama" ? ["llama-server"] : ["llama-server", "ours"];
   const results: Partial<Record<ServerName, Measurements>> = {};
-  // One server at a time, never both at once. The order flips every round (A B, B A, ...): the
-  // speed of this shared machine drifts by several per cent over minutes, and an ABBA order
-  // cancels a steady drift instead of charging it to the server that runs second.
+  // One server at a time, never both at once.
   for (let round = 0; round < options.rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      await runOne(name, options, logDir, (results[name] ??= emptyMeasurements()));
+    for (const phase of options.phases) {
+      for (const name of phaseServers(phase, names, round)) {
+        await runPhase(phase, name, options, logDir, round, (results[name] ??= emptyMeasurements()));
+      }
     }
   }
   report(options, results);
+  console.error(`bench took ${((performance.now() - started) / 60_000).toFixed(1)} minutes`);
   return 0;
 }
 

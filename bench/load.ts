@@ -3,8 +3,7 @@
 // taken again when that load was high.
 import { readdirSync, readFileSync } from "node:fs";
 import { BenchError } from "./errors.ts";
-import type { Measurements } from "./measure.ts";
-import { REQUEST_TIMEOUT_MS } from "./stream.ts";
+import type { Measurements } from "./measurements.ts";
 
 const TICKS_PER_SECOND = 100;
 
@@ -87,7 +86,7 @@ export async function sample<T>(pid: number, m: Measurements | undefined, run: (
     } catch (error) {
       if ((error as Error)?.name !== "TimeoutError") throw error;
       const load = window();
-      const message = `a request took over ${REQUEST_TIMEOUT_MS / 1000} s (other processes used ${load.toFixed(2)} cores meanwhile)`;
+      const message = `a request ran past its time limit (other processes used ${load.toFixed(2)} cores meanwhile)`;
       if (attempt < RETRIES && patienceMs > 0 && load > BUSY_CORES) {
         patienceMs = Math.max(0, patienceMs - (performance.now() - started));
         console.error(`  (discarded: ${message}; again)`);

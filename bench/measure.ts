@@ -1,49 +1,12 @@
-// The measurements on one running server: warm-up, single-stream decode, `parallel` concurrent
-// streams, and time to first token, each taken through load.ts's sample (retried when busy).
+// Throughput and short-prompt latency on one running server: warm-up, single-stream decode,
+// N concurrent streams, and time to first token, each taken through load.ts's sample (retried
+// when the machine is busy). Prompt caching is off for all of these (cache_prompt: false).
 import { BenchError } from "./errors.ts";
 import { sample } from "./load.ts";
-import type { Options } from "./options.ts";
+import { concurrentSamples, modeSamples, type Measurements } from "./measurements.ts";
 import { fmt } from "./report.ts";
 import type { Server } from "./servers.ts";
-import { streamChat, type StreamResult } from "./stream.ts";
-
-/** One server's samples, gathered over all rounds. */
-export interface Measurements {
-  singleTps: number[];
-  /** Decode tokens/s the server reported for the single-stream requests. */
-  serverTps: number[];
-  concurrentTps: number[];
-  /** Per concurrent run: ms until every stream had its first token. */
-  concurrentPromptMs: number[];
-  /** Per concurrent run: the streams' server-reported decode rates, summed. */
-  concurrentServerTps: number[];
-  ttftMs: number[];
-  /** Other processes' CPU load during each measurement, cores. */
-  otherLoad: number[];
-  promptTokens: number;
-  ttftPromptTokens: number;
-  completionTokens: number[];
-  maxGapMs: number;
-  /** Measurements kept although the machine was busy (retries and patience ran out). */
-  busySamples: number;
-  sample: string;
-}
-
-export const emptyMeasurements = (): Measurements => ({
-  singleTps: [],
-  serverTps: [],
-  concurrentTps: [],
-  concurrentPromptMs: [],
-  concurrentServerTps: [],
-  ttftMs: [],
-  otherLoad: [],
-  promptTokens: 0,
-  ttftPromptTokens: 0,
-  completionTokens: [],
-  maxGapMs: 0,
-  busySamples: 0,
-  sample: "",
-});
+import { simpleMessages, streamChat, type Sampling, type StreamResult } from "./stream.ts";
 
 // Each request's prompt differs (a request number up front) so that no prompt cache can help,
 // while keeping the same length in tokens for every request.
@@ -52,101 +15,122 @@ const LONG_PROMPT = (n: number) =>
   "Describe the sea, the weather and the keeper's daily routine in detail.";
 const SHORT_PROMPT = (n: number) => `Hi ${String(n).padStart(3, "0")}`;
 
-let requestNo = 0;
-
-export async function measure(server: Server, options: Options, m: Measurements): Promise<void> {
-  // Numbered from 0 on every server start, so both servers see the same prompts.
+/** One server start's request counter: numbered from 0 on every start, so both servers see the
+ *  same prompts. */
+export class Session {
   requestNo = 0;
-  const check = (r: StreamResult, what: string) => {
-    m.completionTokens.push(r.completionTokens);
-    m.maxGapMs = Math.max(m.maxGapMs, r.maxGapMs);
-    if (r.completionTokens !== options.maxTokens) {
-      console.error(
-        `  WARNING ${server.name} ${what}: ${r.completionTokens} completion tokens instead of ${options.maxTokens} ` +
-          `(finish_reason ${r.finishReason}): the comparison is unfair`,
-      );
-    }
-  };
-  const pid = server.proc.pid;
+  constructor(
+    readonly server: Server,
+    readonly m: Measurements,
+    readonly maxTokens: number,
+  ) {}
 
-  // Warm-up: one full request (first decode allocates buffers, pages the weights in).
-  const warm = await sample(pid, undefined, () => streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens), () => {});
-  check(warm, "warm-up");
-  m.promptTokens = warm.promptTokens;
-  m.sample = warm.text.slice(0, 40);
-
-  // 1. One stream at a time: decode tokens/s between the first and last content chunk.
-  for (let i = 0; i < options.runs; i++) {
-    await sample(
-      pid,
-      m,
-      async () => {
-        const r = await streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens);
-        if (r.contentChunks < 2 || r.decodeMs <= 0) throw new BenchError(`${server.name}: a single content chunk: cannot time decoding`);
-        return r;
-      },
-      (r, load) => {
-        check(r, "single stream");
-        // Tokens after the first content chunk, over the time until the finishing chunk.
-        const tps = ((r.completionTokens - r.firstChunkTokens) * 1000) / r.decodeMs;
-        m.singleTps.push(tps);
-        if (r.serverTps !== undefined) m.serverTps.push(r.serverTps);
-        console.error(
-          `  single #${i + 1}: ${tps.toFixed(2)} tok/s (server says ${fmt(r.serverTps, 2)}; ttft ${r.ttftMs.toFixed(0)} ms, ` +
-            `${r.completionTokens} tokens, ${r.contentChunks} chunks, max gap ${r.maxGapMs.toFixed(0)} ms; ${load})`,
-        );
-      },
-    );
+  long(sampling: Sampling, maxTokens = this.maxTokens): Promise<StreamResult> {
+    return streamChat(this.server, { messages: simpleMessages(LONG_PROMPT(this.requestNo++)), maxTokens, sampling, cachePrompt: false });
   }
 
-  // 2. `parallel` streams at once: total completion tokens over wall time.
-  for (let i = 0; i < options.concurrentRuns; i++) {
-    await sample(
-      pid,
-      m,
-      async () => {
-        const started = performance.now();
-        const results = await Promise.all(
-          Array.from({ length: options.parallel }, () => streamChat(server, LONG_PROMPT(requestNo++), options.maxTokens)),
-        );
-        return { results, wall: performance.now() - started };
-      },
-      ({ results, wall }, load) => {
-        for (const r of results) check(r, "concurrent");
-        const tokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
-        const tps = (tokens * 1000) / wall;
-        m.concurrentTps.push(tps);
-        const gap = Math.max(...results.map((r) => r.maxGapMs));
-        // When every stream had its first token (prompts done), and the decode rate after that.
-        const promptsDone = Math.max(...results.map((r) => r.ttftMs));
-        m.concurrentPromptMs.push(promptsDone);
-        const perStream = results.map((r) => r.serverTps).filter((x): x is number => x !== undefined);
-        if (perStream.length === results.length) m.concurrentServerTps.push(perStream.reduce((a, b) => a + b, 0));
-        console.error(
-          `  ${options.parallel}x #${i + 1}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s; ` +
-            `first tokens at ${results.map((r) => r.ttftMs).sort((a, b) => a - b).map((t) => t.toFixed(0)).join("/")} ms; server says ${fmt(m.concurrentServerTps.at(-1), 2)} tok/s summed; ` +
-            `max gap ${gap.toFixed(0)} ms; ${load})`,
-        );
-      },
+  short(maxTokens: number): Promise<StreamResult> {
+    return streamChat(this.server, { messages: simpleMessages(SHORT_PROMPT(this.requestNo++)), maxTokens, sampling: "pinned", cachePrompt: false });
+  }
+}
+
+/** Counts an answer shorter than asked for (and says so) and keeps the longest chunk gap. */
+export function checkAnswer(server: Server, m: Measurements, r: StreamResult, expected: number, what: string): void {
+  m.maxGapMs = Math.max(m.maxGapMs, r.maxGapMs);
+  if (r.completionTokens !== expected) {
+    m.shortAnswers++;
+    console.error(
+      `  WARNING ${server.name} ${what}: ${r.completionTokens} completion tokens instead of ${expected} ` +
+        `(finish_reason ${r.finishReason}): the comparison is unfair`,
     );
   }
+}
 
-  // 3. Time to first token for a short prompt on an idle server.
+/** One full request per sampling mode: the first decode allocates buffers, pages the weights in. */
+export async function warmUp(s: Session, modes: Sampling[]): Promise<void> {
+  for (const mode of modes) {
+    const r = await sample(s.server.proc.pid, undefined, () => s.long(mode), () => {});
+    checkAnswer(s.server, s.m, r, s.maxTokens, `warm-up (${mode})`);
+    s.m.promptTokens = r.promptTokens;
+    s.m.sample[mode] = r.text.slice(0, 40);
+  }
+}
+
+/** One stream at a time: decode tokens/s between the first content chunk and the finish chunk. */
+export async function singleStream(s: Session, mode: Sampling, label: string): Promise<void> {
   await sample(
-    pid,
-    m,
+    s.server.proc.pid,
+    s.m,
+    async () => {
+      const r = await s.long(mode);
+      if (r.contentChunks < 2 || r.decodeMs <= 0) throw new BenchError(`${s.server.name}: a single content chunk: cannot time decoding`);
+      return r;
+    },
+    (r, load) => {
+      checkAnswer(s.server, s.m, r, s.maxTokens, `single stream (${mode})`);
+      // Tokens after the first content chunk, over the time until the finishing chunk.
+      const tps = ((r.completionTokens - r.firstChunkTokens) * 1000) / r.decodeMs;
+      const samples = modeSamples(s.m, mode);
+      samples.singleTps.push(tps);
+      if (r.serverTps !== undefined) samples.serverTps.push(r.serverTps);
+      console.error(
+        `  ${label}: ${tps.toFixed(2)} tok/s (server says ${fmt(r.serverTps, 2)}; ttft ${r.ttftMs.toFixed(0)} ms, ` +
+          `${r.completionTokens} tokens, ${r.contentChunks} chunks, max gap ${r.maxGapMs.toFixed(0)} ms; ${load})`,
+      );
+    },
+  );
+}
+
+/** `streams` requests at once: total completion tokens over the wall time until the last ends. */
+export async function concurrentStreams(s: Session, mode: Sampling, streams: number, label: string): Promise<void> {
+  await sample(
+    s.server.proc.pid,
+    s.m,
+    async () => {
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: streams }, () => s.long(mode)));
+      return { results, wall: performance.now() - started };
+    },
+    ({ results, wall }, load) => {
+      for (const r of results) checkAnswer(s.server, s.m, r, s.maxTokens, `${streams} concurrent (${mode})`);
+      const tokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
+      const tps = (tokens * 1000) / wall;
+      const samples = concurrentSamples(s.m, mode, streams);
+      samples.tps.push(tps);
+      const gap = Math.max(...results.map((r) => r.maxGapMs));
+      // When every stream had its first token (prompts done), and the decode rate after that.
+      samples.promptMs.push(Math.max(...results.map((r) => r.ttftMs)));
+      const perStream = results.map((r) => r.serverTps).filter((x): x is number => x !== undefined);
+      if (perStream.length === results.length) samples.serverTps.push(perStream.reduce((a, b) => a + b, 0));
+      const firsts = results.map((r) => r.ttftMs).sort((a, b) => a - b);
+      const shown = firsts.length > 6 ? [firsts[0]!, firsts[firsts.length >> 1]!, firsts.at(-1)!] : firsts;
+      console.error(
+        `  ${label}: ${tps.toFixed(2)} tok/s total (${tokens} tokens in ${(wall / 1000).toFixed(2)} s; ` +
+          `first tokens at ${shown.map((t) => t.toFixed(0)).join("/")} ms${firsts.length > 6 ? " (first/median/last)" : ""}; ` +
+          `server says ${fmt(perStream.length === results.length ? samples.serverTps.at(-1) : undefined, 2)} tok/s summed; ` +
+          `max gap ${gap.toFixed(0)} ms; ${load})`,
+      );
+    },
+  );
+}
+
+/** Time to first token for a short prompt on an idle server, `runs` requests in one sample. */
+export async function shortTtft(s: Session, runs: number): Promise<void> {
+  await sample(
+    s.server.proc.pid,
+    s.m,
     async () => {
       const ttfts: number[] = [];
-      for (let i = 0; i < options.ttftRuns; i++) {
-        const r = await streamChat(server, SHORT_PROMPT(requestNo++), 4);
-        m.ttftPromptTokens = r.promptTokens;
+      for (let i = 0; i < runs; i++) {
+        const r = await s.short(4);
+        s.m.ttftPromptTokens = r.promptTokens;
         ttfts.push(r.ttftMs);
       }
       return ttfts;
     },
     (ttfts, load) => {
-      m.ttftMs.push(...ttfts);
-      console.error(`  ttft: ${ttfts.map((t) => t.toFixed(0)).join(", ")} ms (${m.ttftPromptTokens} prompt tokens; ${load})`);
+      s.m.ttftMs.push(...ttfts);
+      console.error(`  ttft: ${ttfts.map((t) => t.toFixed(0)).join(", ")} ms (${s.m.ttftPromptTokens} prompt tokens; ${load})`);
     },
   );
 }

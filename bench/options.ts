@@ -1,9 +1,17 @@
 // Command-line flags of bench.ts.
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
+import type { Sampling } from "./stream.ts";
 
 /** The repository root: default paths and the server's cwd are relative to it. */
 export const ROOT = resolve(import.meta.dir, "..");
+
+/** main: 1 and --parallel streams, short-prompt TTFT; 16: --many-streams streams on servers
+ *  started with that many sequences; conversation: a growing chat with each server's prompt
+ *  cache on; restart: ours only, a turn after a restart with --cache-dir. */
+export const PHASES = ["main", "16", "conversation", "restart"] as const;
+export type Phase = (typeof PHASES)[number];
+export const MODES: readonly Sampling[] = ["pinned", "defaults"];
 
 export interface Options {
   model: string;
@@ -17,9 +25,39 @@ export interface Options {
   ttftRuns: number;
   concurrentRuns: number;
   rounds: number;
+  phases: Phase[];
+  modes: Sampling[];
+  /** Streams (and server sequences) of the "16" phase. */
+  manyStreams: number;
+  /** Its context: room for every stream's prompt and max_tokens. */
+  manyCtxSize: number;
+  /** Samples per sampling mode and round in the "16" phase. */
+  manyRuns: number;
+  /** Context of the conversation and restart phases (--parallel sequences share it). */
+  convCtxSize: number;
+  convTurns: number;
+  convMaxTokens: number;
   json?: string;
   only?: "ours" | "llama";
 }
+
+const ints: Record<string, keyof Options> = {
+  "--threads": "threads",
+  "--ctx-size": "ctxSize",
+  "--parallel": "parallel",
+  "--batch-size": "batchSize",
+  "--max-tokens": "maxTokens",
+  "--runs": "runs",
+  "--ttft-runs": "ttftRuns",
+  "--concurrent-runs": "concurrentRuns",
+  "--rounds": "rounds",
+  "--many-streams": "manyStreams",
+  "--many-ctx-size": "manyCtxSize",
+  "--many-runs": "manyRuns",
+  "--conv-ctx-size": "convCtxSize",
+  "--conv-turns": "convTurns",
+  "--conv-max-tokens": "convMaxTokens",
+};
 
 export function parseArgs(argv: string[]): Options {
   const options: Partial<Options> = {
@@ -31,19 +69,15 @@ export function parseArgs(argv: string[]): Options {
     maxTokens: 64,
     runs: 3,
     ttftRuns: 5,
-    concurrentRuns: 3,
+    concurrentRuns: 2,
     rounds: 2,
-  };
-  const ints: Record<string, keyof Options> = {
-    "--threads": "threads",
-    "--ctx-size": "ctxSize",
-    "--parallel": "parallel",
-    "--batch-size": "batchSize",
-    "--max-tokens": "maxTokens",
-    "--runs": "runs",
-    "--ttft-runs": "ttftRuns",
-    "--concurrent-runs": "concurrentRuns",
-    "--rounds": "rounds",
+    phases: [...PHASES],
+    modes: [...MODES],
+    manyStreams: 16,
+    manyRuns: 1,
+    convCtxSize: 16384,
+    convTurns: 6,
+    convMaxTokens: 32,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -58,17 +92,33 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === "--llama-server") options.llamaServer = value;
     else if (arg === "--json") options.json = value;
     else if (arg === "--only" && (value === "ours" || value === "llama")) options.only = value;
+    else if (arg === "--phases") options.phases = list(arg, value, PHASES);
+    else if (arg === "--modes") options.modes = list(arg, value, MODES);
     else usage(`unknown argument ${arg}`);
   }
   if (!options.model) usage("--model is required");
+  // 512 tokens a sequence holds the bench's prompts (about 60 tokens) and max_tokens up to 448.
+  options.manyCtxSize ??= options.manyStreams! * Math.max(512, 2 ** Math.ceil(Math.log2(options.maxTokens! + 64)));
+  if (options.convTurns! < 2) usage("--conv-turns must be 2 or more (turns 2 and later are measured)");
   return options as Options;
+}
+
+/** A comma-separated subset of `allowed`, kept in `allowed`'s order. */
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const picked = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = picked.filter((p) => !allowed.includes(p as T));
+  if (bad.length > 0 || picked.length === 0) usage(`${flag} takes a comma-separated list of ${allowed.join(", ")}; got ${JSON.stringify(value)}`);
+  return allowed.filter((a) => picked.includes(a));
 }
 
 function usage(message: string): never {
   console.error(`bench: ${message}`);
   console.error(
     "usage: bun bench/bench.ts --model PATH [--llama-server PATH] [--threads N] [--ctx-size N] [--parallel N] " +
-      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] [--json FILE] [--only ours|llama]",
+      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] " +
+      `[--phases ${PHASES.join(",")}] [--modes ${MODES.join(",")}] ` +
+      "[--many-streams N] [--many-ctx-size N] [--many-runs N] [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N] " +
+      "[--json FILE] [--only ours|llama]",
   );
   process.exit(2);
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: builds llama-server (same source and flags as our libllama) if it is missing,
-# generates the benchmark model, then runs bench/bench.ts (llama-server first, then ours).
+# generates the benchmark model, then runs bench/bench.ts (each phase on llama-server and on ours).
 # Env: BUN (bun binary), BENCH_MODEL (preset of tests/fixtures/models.ts or a .gguf path,
-#      default qwen25-0.5b), BENCH_ARGS (extra flags for bench.ts, e.g. "--threads 2 --runs 5").
+#      default qwen25-0.5b), BENCH_ARGS (extra flags for bench.ts, e.g. "--threads 2 --runs 5",
+#      "--phases main,conversation", "--modes pinned").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -2,7 +2,7 @@
 // wait, log file, and killing it when the bench is interrupted.
 import type { Subprocess } from "bun";
 import { closeSync, openSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { BenchError } from "./errors.ts";
 import { ROOT, type Options } from "./options.ts";
 
@@ -28,31 +28,47 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** What a phase needs of a server: sequences, context, and whether its prompt cache is on. */
+export interface ServerSetup {
+  parallel: number;
+  ctxSize: number;
+  /** false: no host-memory prompt cache (requests also send cache_prompt: false), so every
+   *  prompt is processed in full; true: each server's defaults. */
+  promptCache: boolean;
+  /** Ours only: --cache-dir, where prompt-cache entries survive a restart. */
+  cacheDir?: string;
+}
+
 /** The same model and flags for both servers. */
-export function serverCommand(name: ServerName, options: Options, port: number, modelId: string): string[] {
+export function serverCommand(name: ServerName, options: Options, port: number, modelId: string, setup: ServerSetup): string[] {
   const common = [
     "--port", String(port),
     "--host", "127.0.0.1",
-    "-np", String(options.parallel),
-    "-c", String(options.ctxSize),
+    "-np", String(setup.parallel),
+    "-c", String(setup.ctxSize),
     "-b", String(options.batchSize),
     "-t", String(options.threads),
     "-tb", String(options.threads),
   ];
-  return name === "llama-server"
-    ? [
-        options.llamaServer, "-m", options.model, "--alias", modelId, ...common,
-        // No host-memory prompt cache (ours has none); the per-slot cache is off per request.
-        "--cache-ram", "0",
-        // Explicit -np already means one KV buffer per slot; say so, as ours does.
-        "--no-kv-unified",
-        "--no-webui",
-      ]
-    : [process.execPath, "run", join(ROOT, "server.ts"), "--model", options.model, ...common];
+  if (name === "llama-server") {
+    return [
+      options.llamaServer, "-m", options.model, "--alias", modelId, ...common,
+      // No host-memory prompt cache when measuring throughput; otherwise its default (8192 MiB).
+      ...(setup.promptCache ? [] : ["--cache-ram", "0"]),
+      // Explicit -np already means one KV buffer per slot; say so, as ours does.
+      "--no-kv-unified",
+      "--no-webui",
+    ];
+  }
+  return [
+    process.execPath, "run", join(ROOT, "server.ts"), "--model", options.model, ...common,
+    ...(setup.promptCache ? [] : ["--cache-ram", "0"]),
+    ...(setup.cacheDir ? ["--cache-dir", setup.cacheDir] : []),
+  ];
 }
 
-export async function startServer(name: string, cmd: string[], port: number, modelId: string, logDir: string): Promise<Server> {
-  const logPath = join(logDir, `${name}.log`);
+/** Starts `cmd` and waits for /health; its output goes to `logPath` (one file per start). */
+export async function startServer(name: string, cmd: string[], port: number, modelId: string, logPath: string): Promise<Server> {
   // One descriptor for both streams, so their lines interleave instead of overwriting each other.
   const fd = openSync(logPath, "w");
   let proc: Subprocess;
@@ -115,4 +131,13 @@ export function killServerOnSignals(): void {
       process.exit(130);
     });
   }
+}
+
+/** Picks a port, prints the command line, starts the server; the log is `<logDir>/<label>.log`. */
+export async function launch(name: ServerName, options: Options, setup: ServerSetup, logDir: string, label: string): Promise<Server> {
+  const port = await freePort();
+  const modelId = basename(options.model).replace(/\.gguf$/i, "");
+  const cmd = serverCommand(name, options, port, modelId, setup);
+  console.error(`\n== ${label}: ${cmd.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}`);
+  return startServer(name, cmd, port, modelId, join(logDir, `${label}.log`));
 }

@@ -21,6 +21,9 @@ export interface StreamResult {
   /** Longest pause between two content chunks, ms: a stall shows here. */
   maxGapMs: number;
   promptTokens: number;
+  /** Prompt tokens the server took from its prompt cache (ours: usage.prompt_tokens_details.
+   *  cached_tokens; llama-server: the same field, or timings.cache_n); undefined if not said. */
+  cachedTokens?: number;
   completionTokens: number;
   /** Decode speed the server itself reports (ours: usage.tokens_per_second, llama-server:
    *  timings.predicted_per_second), to tell engine time from transport time. */
@@ -29,33 +32,53 @@ export interface StreamResult {
   text: string;
 }
 
-function requestBody(modelId: string, prompt: string, maxTokens: number) {
+export type Sampling = "pinned" | "defaults";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  maxTokens: number;
+  /** "pinned": the same sampling parameters on both servers; "defaults": none sent, so each
+   *  server samples with its own defaults (what a user who sets nothing gets). */
+  sampling: Sampling;
+  /** false sends cache_prompt: false (no prompt-cache reuse); true leaves the field out, so
+   *  each server uses its default (reuse on). */
+  cachePrompt: boolean;
+  /** Longer than REQUEST_TIMEOUT_MS for long prompts. */
+  timeoutMs?: number;
+}
+
+/** The main phase's two messages around one user prompt. */
+export const simpleMessages = (prompt: string): ChatMessage[] => [
+  { role: "system", content: "You are a helpful assistant." },
+  { role: "user", content: prompt },
+];
+
+// Every sampling parameter pinned: the two servers' defaults differ (llama-server's
+// repeat_penalty is 1.0 and its min_p 0.05, ours 1.1 and 0), and the same chain must run on both.
+const PINNED = { temperature: 0, top_k: 40, top_p: 0.9, min_p: 0, repeat_penalty: 1.1, repeat_last_n: 64, seed: 42 };
+
+function requestBody(modelId: string, request: ChatRequest) {
   return {
     model: modelId,
-    messages: [
-      { role: "system", content: "You are a helpful assistant." },
-      { role: "user", content: prompt },
-    ],
+    messages: request.messages,
     stream: true,
     stream_options: { include_usage: true },
-    // Every sampling parameter pinned: the two servers' defaults differ (llama-server's
-    // repeat_penalty is 1.0, ours 1.1), and the same chain must run on both.
-    temperature: 0,
-    top_k: 40,
-    top_p: 0.9,
-    min_p: 0,
-    repeat_penalty: 1.1,
-    repeat_last_n: 64,
-    seed: 42,
-    max_tokens: maxTokens,
-    // llama-server reuses a slot's KV cache across requests by default; our server has no
-    // prompt cache yet, so compare like with like. Our server ignores the field.
-    cache_prompt: false,
+    ...(request.sampling === "pinned" ? PINNED : {}),
+    max_tokens: request.maxTokens,
+    // Both servers honour it: every request runs to max_tokens, so both do the same work
+    // whatever the model (or the sampler) would pick.
+    ignore_eos: true,
+    ...(request.cachePrompt ? {} : { cache_prompt: false }),
   };
 }
 
-export async function streamChat(server: Server, prompt: string, maxTokens: number): Promise<StreamResult> {
-  const body = JSON.stringify(requestBody(server.modelId, prompt, maxTokens));
+export async function streamChat(server: Server, request: ChatRequest): Promise<StreamResult> {
+  const body = JSON.stringify(requestBody(server.modelId, request));
   const sent = performance.now();
   const res = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
@@ -64,7 +87,7 @@ export async function streamChat(server: Server, prompt: string, maxTokens: numb
     headers: { "content-type": "application/json", connection: "close" },
     keepalive: false,
     body,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(request.timeoutMs ?? REQUEST_TIMEOUT_MS),
   });
   if (res.status !== 200 || !res.body) {
     throw new BenchError(`${server.name}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
@@ -81,7 +104,8 @@ export async function streamChat(server: Server, prompt: string, maxTokens: numb
   let text = "";
   let firstLength = 0;
   let finishAt = 0;
-  let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  let usage: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } | undefined;
+  let cacheN: number | undefined;
   let finishReason = "";
   let serverTps: number | undefined;
   let sawDone = false;
@@ -104,6 +128,7 @@ export async function streamChat(server: Server, prompt: string, maxTokens: numb
     if (frame.usage) usage = frame.usage;
     if (typeof frame.usage?.tokens_per_second === "number") serverTps = frame.usage.tokens_per_second;
     if (typeof frame.timings?.predicted_per_second === "number") serverTps = frame.timings.predicted_per_second;
+    if (typeof frame.timings?.cache_n === "number") cacheN = frame.timings.cache_n;
     const choice = frame.choices[0];
     if (!choice) return;
     if (choice.finish_reason) {
@@ -143,12 +168,15 @@ export async function streamChat(server: Server, prompt: string, maxTokens: numb
   return {
     ttftMs: firstAt - sent,
     decodeMs: (finishAt || lastAt) - firstAt,
-    // The output of these random-weight models is one token repeated: text is proportional.
-    firstChunkTokens: Math.max(1, Math.round((usage.completion_tokens * firstLength) / text.length)),
+    // One chunk per token: the first holds one. Otherwise a server held text back; the pinned
+    // output of these random-weight models is one token repeated, so text length is proportional.
+    firstChunkTokens:
+      chunks === usage.completion_tokens ? 1 : Math.max(1, Math.round((usage.completion_tokens * firstLength) / text.length)),
     totalMs: done - sent,
     contentChunks: chunks,
     maxGapMs: maxGap,
     promptTokens: usage.prompt_tokens,
+    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? cacheN,
     completionTokens: usage.completion_tokens,
     serverTps,
     finishReason,
