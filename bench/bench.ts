@@ -6,7 +6,7 @@
 //                      [--rounds N] [--phases main,16,conversation,restart] [--modes pinned,defaults]
 //                      [--many-streams N] [--many-ctx-size N] [--many-runs N]
 //                      [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N]
-//                      [--json FILE] [--only ours|llama]
+//                      [--patience SECONDS] [--json FILE] [--only ours|llama]
 //
 // Each round runs every phase (phases.ts); each phase starts one server with the phase's flags,
 // measures it, stops it, then does the same for the other (the order flips every round:
@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { BenchError } from "./errors.ts";
 import { emptyMeasurements, type Measurements } from "./measurements.ts";
 import { parseArgs } from "./options.ts";
+import { setPatience } from "./load.ts";
 import { phaseServers, runPhase } from "./phases.ts";
 import { report } from "./report.ts";
 import { currentServer, killServerOnSignals, stopServer, type ServerName } from "./servers.ts";
@@ -35,6 +36,7 @@ killServerOnSignals();
 async function main(): Promise<number> {
   const started = performance.now();
   const options = parseArgs(process.argv.slice(2));
+  setPatience(options.patience * 1000);
   if (!(await Bun.file(options.model).exists())) throw new BenchError(`model not found: ${options.model}`);
   if (options.only !== "ours" && !(await Bun.file(options.llamaServer).exists())) {
     throw new BenchError(`llama-server not found at ${options.llamaServer} (build it: TARGETS=llama-server bash llama.cpp/build.sh)`);

@@ -15,6 +15,11 @@ const RETRIES = 2;
  *  measurements are kept as they come (and flagged), so the run stays a few minutes long. */
 let patienceMs = 90_000;
 
+/** --patience: 0 keeps every measurement as it comes, without waiting. */
+export function setPatience(ms: number): void {
+  patienceMs = ms;
+}
+
 function machineBusyTicks(): number {
   const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal

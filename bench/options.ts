@@ -37,6 +37,8 @@ export interface Options {
   convCtxSize: number;
   convTurns: number;
   convMaxTokens: number;
+  /** Seconds the run may spend waiting for a quiet machine and retrying (0: none). */
+  patience: number;
   json?: string;
   only?: "ours" | "llama";
 }
@@ -78,6 +80,7 @@ export function parseArgs(argv: string[]): Options {
     convCtxSize: 16384,
     convTurns: 6,
     convMaxTokens: 32,
+    patience: 90,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -88,6 +91,10 @@ export function parseArgs(argv: string[]): Options {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) usage(`${arg} expects a positive integer`);
       (options as Record<string, unknown>)[ints[arg]!] = n;
+    } else if (arg === "--patience") {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) usage(`${arg} expects seconds (0 or more)`);
+      options.patience = n;
     } else if (arg === "--model") options.model = value;
     else if (arg === "--llama-server") options.llamaServer = value;
     else if (arg === "--json") options.json = value;
@@ -118,7 +125,7 @@ function usage(message: string): never {
       "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] " +
       `[--phases ${PHASES.join(",")}] [--modes ${MODES.join(",")}] ` +
       "[--many-streams N] [--many-ctx-size N] [--many-runs N] [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N] " +
-      "[--json FILE] [--only ours|llama]",
+      "[--patience SECONDS] [--json FILE] [--only ours|llama]",
   );
   process.exit(2);
 }
