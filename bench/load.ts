@@ -35,7 +35,9 @@ function treeTicks(roots: number[]): number {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       parent.set(Number(entry), Number(f[1]));
-      ticks.set(Number(entry), Number(f[11]) + Number(f[12]));
+      // utime + stime, plus cutime + cstime: the time of children already reaped (a server
+      // stopped inside the window, its runner), which would otherwise count as other load.
+      ticks.set(Number(entry), Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
     } catch {
       // gone
     }
@@ -79,12 +81,21 @@ async function waitForQuiet(pid: number): Promise<void> {
   if (waited > 1500) console.error(`  (waited ${(waited / 1000).toFixed(0)} s for a quiet machine; other load now ${load.toFixed(2)} cores)`);
 }
 
-/** Runs one measurement; takes it again (at most RETRIES times) when the machine was busy. */
-export async function sample<T>(pid: number, m: Measurements | undefined, run: () => Promise<T>, report: (value: T, load: string) => void): Promise<T> {
+/** Runs one measurement; takes it again (at most RETRIES times) when the machine was busy.
+ *  `prepare` runs before every attempt, outside the measured window (set-up that a retry must
+ *  redo, such as filling a cache and restarting a server). */
+export async function sample<T>(
+  pid: number,
+  m: Measurements | undefined,
+  run: () => Promise<T>,
+  report: (value: T, load: string) => void,
+  prepare?: () => Promise<void>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
+    await prepare?.();
     await waitForQuiet(pid);
     const window = cpuWindow(pid);
-    const started = performance.now();
     let value: T;
     try {
       value = await run();

@@ -76,7 +76,7 @@ export function parseArgs(argv: string[]): Options {
     phases: [...PHASES],
     modes: [...MODES],
     manyStreams: 16,
-    manyRuns: 1,
+    manyRuns: 2,
     convCtxSize: 16384,
     convTurns: 6,
     convMaxTokens: 32,

@@ -13,33 +13,46 @@ import { launch, stopServer, type Server, type ServerSetup } from "./servers.ts"
 
 export async function restartPhase(options: Options, logDir: string, label: string, m: Measurements, conversation: number): Promise<void> {
   let attempt = 0;
-  await sample(
-    process.pid,
-    m,
-    async () => {
-      // A fresh folder per attempt: a retry starts from an empty cache too.
-      const cacheDir = mkdtempSync(join(tmpdir(), "bunllama-bench-cache-"));
-      const setup: ServerSetup = { parallel: options.parallel, ctxSize: options.convCtxSize, promptCache: true, cacheDir };
-      const tag = `${label}${attempt++ ? `-retry${attempt - 1}` : ""}`;
-      let server: Server | undefined;
-      try {
-        server = await launch("ours", options, setup, logDir, `${tag}-before`);
-        const first = await conversationTurn(server, conversation, [], options.convMaxTokens);
-        checkAnswer(server, m, first, options.convMaxTokens, "restart turn 1");
-        console.error(`    turn 1: ${describeTurn(first)}`);
-        await stopServer(server);
-        server = await launch("ours", options, setup, logDir, `${tag}-after`);
-        const second = await conversationTurn(server, conversation, [first.text], options.convMaxTokens);
-        checkAnswer(server, m, second, options.convMaxTokens, "restart turn 2");
+  let cacheDir: string | undefined;
+  let server: Server | undefined;
+  let firstAnswer = "";
+  const cleanUp = async () => {
+    await stopServer(server);
+    server = undefined;
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    cacheDir = undefined;
+  };
+  // Before every attempt (a retry starts from an empty folder too): turn 1, then the restart.
+  // Only turn 2 is measured, so the load of starting and stopping servers is not counted.
+  const prepare = async () => {
+    await cleanUp();
+    cacheDir = mkdtempSync(join(tmpdir(), "bunllama-bench-cache-"));
+    const setup: ServerSetup = { parallel: options.parallel, ctxSize: options.convCtxSize, promptCache: true, cacheDir };
+    const tag = `${label}${attempt++ ? `-retry${attempt - 1}` : ""}`;
+    server = await launch("ours", options, setup, logDir, `${tag}-before`);
+    const first = await conversationTurn(server, conversation, [], options.convMaxTokens);
+    checkAnswer(server, m, first, options.convMaxTokens, "restart turn 1");
+    console.error(`    turn 1: ${describeTurn(first)}`);
+    firstAnswer = first.text;
+    await stopServer(server);
+    server = await launch("ours", options, setup, logDir, `${tag}-after`);
+  };
+  try {
+    await sample(
+      process.pid,
+      m,
+      async () => {
+        const second = await conversationTurn(server!, conversation, [firstAnswer], options.convMaxTokens);
+        checkAnswer(server!, m, second, options.convMaxTokens, "restart turn 2");
         return second;
-      } finally {
-        await stopServer(server);
-        rmSync(cacheDir, { recursive: true, force: true });
-      }
-    },
-    (r, load) => {
-      m.restarts.push({ ttftMs: r.ttftMs, promptTokens: r.promptTokens, cachedTokens: r.cachedTokens });
-      console.error(`  turn 2 after the restart: ${describeTurn(r)} (${load})`);
-    },
-  );
+      },
+      (r, load) => {
+        m.restarts.push({ ttftMs: r.ttftMs, promptTokens: r.promptTokens, cachedTokens: r.cachedTokens });
+        console.error(`  turn 2 after the restart: ${describeTurn(r)} (${load})`);
+      },
+      prepare,
+    );
+  } finally {
+    await cleanUp();
+  }
 }
