@@ -35,8 +35,18 @@ node_modules/.installed: package.json bun.lock | $(BUN)
 llama.cpp/src/.pin: $(LLAMA_PIN)
 	bash llama.cpp/fetch.sh
 
-# Rebuilt when the pin changes; build.sh itself is incremental.
-$(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh
+# The detected CPU flags, rewritten only when they change, so a checkout moved to another CPU
+# (or a new CPU_FLAGS) rebuilds and an unchanged one does not.
+LLAMA_CPU_STAMP := llama.cpp/.cpu-flags
+$(LLAMA_CPU_STAMP): FORCE
+	@flags="$${CPU_FLAGS:-$$(bash llama.cpp/cpu-flags.sh)}"; \
+	  [ -f $@ ] && [ "$$(cat $@)" = "$$flags" ] || echo "$$flags" > $@
+
+.PHONY: FORCE
+FORCE:
+
+# Rebuilt when the pin or the CPU flags change; build.sh itself is incremental.
+$(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh llama.cpp/cpu-flags.sh $(LLAMA_CPU_STAMP)
 	bash llama.cpp/build.sh
 	touch $@
 
