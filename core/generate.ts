@@ -40,7 +40,8 @@ export interface GenerateRequest {
   /** The model name or alias as the client sent it. */
   model: string;
   messages: ChatMessage[];
-  sampling: SamplingParams;
+  /** What the request says; the engine fills the rest from the model's defaults, then the server's. */
+  sampling: Partial<SamplingParams>;
   /** undefined = until the end of the sequence's context. */
   maxTokens?: number;
   /** Never part of the output, even when split across tokens. */

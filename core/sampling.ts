@@ -48,3 +48,8 @@ export const SAMPLING_DEFAULTS: Readonly<SamplingParams> = Object.freeze({
   xtcThreshold: 0.1,
   xtcMinKeep: 1,
 });
+
+/** The request's own fields over the model's defaults over the server's. */
+export function resolveSampling(request: Partial<SamplingParams>, model: Partial<SamplingParams> = {}): SamplingParams {
+  return { ...SAMPLING_DEFAULTS, drySequenceBreakers: [...SAMPLING_DEFAULTS.drySequenceBreakers], ...model, ...request };
+}

@@ -8,7 +8,7 @@ import type { TemplateTraits } from "../chat/templateTraits.ts";
 import { withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { outputConstraint } from "./constraints.ts";
 import type { Job, ReasoningBudget } from "./protocol.ts";
-import type { EngineErrorInfo, GenerateRequest } from "../core/index.ts";
+import { resolveSampling, type EngineErrorInfo, type GenerateRequest, type SamplingParams } from "../core/index.ts";
 
 export interface JobPlan {
   prompt: string;
@@ -18,7 +18,13 @@ export interface JobPlan {
 
 const TEMPLATE_HINT = "; if the template cannot be rendered here, start the server with --chat-template-file pointing to a fixed copy";
 
-export function planJob(req: GenerateRequest, template: ChatTemplate, traits: TemplateTraits): JobPlan | { error: EngineErrorInfo } {
+/** `modelSampling`: the model's configured defaults, under what the request says. */
+export function planJob(
+  req: GenerateRequest,
+  template: ChatTemplate,
+  traits: TemplateTraits,
+  modelSampling: Partial<SamplingParams> = {},
+): JobPlan | { error: EngineErrorInfo } {
   const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
   let prompt: string;
   try {
@@ -41,13 +47,14 @@ export function planJob(req: GenerateRequest, template: ChatTemplate, traits: Te
   const constraint = outputConstraint(req, tools, { family, traits, thinkingForcedOpen });
   if ("error" in constraint) return { error: constraint.error };
 
+  const sampling = resolveSampling(req.sampling, modelSampling);
   return {
     prompt,
     parser: { family, reasoning: "auto", tools, thinkingForcedOpen },
     job: {
       prompt,
       addSpecial: template.needsBos(prompt),
-      sampling: constraint.grammar ? { ...req.sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : req.sampling,
+      sampling: constraint.grammar ? { ...sampling, grammar: constraint.grammar, grammarTriggers: constraint.triggers } : sampling,
       maxTokens: req.maxTokens,
       stop: template.isFallback ? [...req.stop, FALLBACK_STOP] : req.stop,
       topLogprobs: req.topLogprobs,

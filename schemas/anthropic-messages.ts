@@ -5,7 +5,7 @@
 import { t } from "elysia";
 import { SAMPLING_DEFAULTS as D } from "../core/index.ts";
 import { Int, opt } from "./common.ts";
-import { LlamaSamplingFields } from "./sampling.ts";
+import { LlamaSamplingFields, modelDefault } from "./sampling.ts";
 
 // ---- request ----
 
@@ -160,8 +160,8 @@ export const MessagesRequest = t.Object(
     }),
     stream: opt(t.Boolean(), "Stream the answer as server-sent events.", { default: false }),
     stop_sequences: t.Optional(t.Array(t.String(), { maxItems: 16, description: "Strings that end the generation; never part of the output." })),
-    temperature: opt(t.Number({ minimum: 0 }), "Sampling temperature; 0 = greedy.", { default: D.temperature }),
-    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.topP }),
+    temperature: opt(t.Number({ minimum: 0 }), modelDefault("Sampling temperature; 0 = greedy.", D.temperature)),
+    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), modelDefault("Nucleus sampling; 1 = off.", D.topP)),
     ...LlamaSamplingFields,
     seed: opt(Int(), "Sampling seed; absent or negative = random."),
     metadata: ignored("Request metadata (user_id)."),

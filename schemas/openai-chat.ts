@@ -4,7 +4,7 @@ import { t } from "elysia";
 import { SAMPLING_DEFAULTS } from "../core/index.ts";
 import { Int, opt } from "./common.ts";
 import { UnhonouredLlamaServerFields } from "./llama-server-fields.ts";
-import { LlamaSamplingFields } from "./sampling.ts";
+import { LlamaSamplingFields, modelDefault } from "./sampling.ts";
 
 /** Defaults shared with the other protocols live in core/sampling.ts. */
 const D = SAMPLING_DEFAULTS;
@@ -122,8 +122,8 @@ export const ChatCompletionRequest = t.Object(
       "Streaming options.",
     ),
     include_usage: opt(t.Boolean(), "Send usage in the final streamed chunk (false turns it off).", { default: true }),
-    temperature: opt(t.Number({ minimum: 0 }), "Sampling temperature; 0 = greedy.", { default: D.temperature }),
-    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.topP }),
+    temperature: opt(t.Number({ minimum: 0 }), modelDefault("Sampling temperature; 0 = greedy.", D.temperature)),
+    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), modelDefault("Nucleus sampling; 1 = off.", D.topP)),
     ...LlamaSamplingFields,
     max_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens (default: rest of the context)."),
     max_completion_tokens: opt(Int({ minimum: 1 }), "Maximum generated tokens; wins over max_tokens."),

@@ -4,7 +4,7 @@
 import { t } from "elysia";
 import { SAMPLING_DEFAULTS as D } from "../core/index.ts";
 import { Int, opt } from "./common.ts";
-import { LlamaSamplingFields } from "./sampling.ts";
+import { LlamaSamplingFields, modelDefault } from "./sampling.ts";
 
 const open = { additionalProperties: true } as const;
 
@@ -114,8 +114,8 @@ export const ResponsesRequest = t.Object(
     safety_identifier: opt(t.String(), "Accepted and ignored."),
     service_tier: opt(t.String(), "Accepted and ignored."),
     background: opt(t.Boolean(), "Not supported: true is refused with 400."),
-    temperature: opt(t.Number({ minimum: 0 }), "Sampling temperature; 0 = greedy.", { default: D.temperature }),
-    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), "Nucleus sampling; 1 = off.", { default: D.topP }),
+    temperature: opt(t.Number({ minimum: 0 }), modelDefault("Sampling temperature; 0 = greedy.", D.temperature)),
+    top_p: opt(t.Number({ minimum: 0, maximum: 1 }), modelDefault("Nucleus sampling; 1 = off.", D.topP)),
     top_logprobs: opt(Int({ minimum: 0, maximum: 20 }), "Alternatives per token (0..20) in output_text logprobs."),
     seed: opt(Int(), "Sampling seed; absent or negative = random."),
     stop: opt(t.Union([t.String(), t.Array(t.String(), { maxItems: 16 })]), "Strings that end the generation (extension)."),

@@ -10,7 +10,7 @@ import { fromChatRequest, normalizeStop, wantsUsage } from "../../api/openai/fro
 import { ChatStreamConverter, type UsageMode } from "../../api/openai/streamConverter.ts";
 import type { SseFrame } from "../../api/http/sse.ts";
 import { toChatCompletion as shapeCompletion, type CompletionContext } from "../../api/openai/toResponse.ts";
-import type { GenerateEvent, Usage } from "../../core/index.ts";
+import { resolveSampling, SAMPLING_DEFAULTS, type GenerateEvent, type Usage } from "../../core/index.ts";
 import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
 
 const req = (extra: Partial<ChatCompletionRequest> & Record<string, unknown> = {}): ChatCompletionRequest => ({
@@ -55,28 +55,11 @@ describe("fromChatRequest", () => {
     expect(fromChatRequest(req()).maxTokens).toBeUndefined();
   });
 
-  test("applies defaults when fields are absent or null", () => {
+  test("sampling carries only what the request says (null = not said); the engine fills the rest", () => {
     const g = fromChatRequest(req({ temperature: null, top_k: null }));
-    expect(g.sampling).toEqual({
-      temperature: 0.8,
-      topK: 40,
-      topP: 0.9,
-      minP: 0,
-      repeatPenalty: 1.1,
-      repeatLastN: 64,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      dryMultiplier: 0,
-      dryBase: 1.75,
-      dryAllowedLength: 2,
-      dryPenaltyLastN: 0,
-      drySequenceBreakers: ["\n", ":", '"', "*"],
-      xtcProbability: 0,
-      xtcThreshold: 0.1,
-      xtcMinKeep: 1,
-      ignoreEos: false,
-      seed: undefined,
-    });
+    expect(g.sampling).toEqual({});
+    expect(resolveSampling(g.sampling)).toEqual({ ...SAMPLING_DEFAULTS, drySequenceBreakers: ["\n", ":", '"', "*"] });
+    expect(resolveSampling(fromChatRequest(req({ top_k: 3 })).sampling, { topK: 7, temperature: 0.1 })).toMatchObject({ topK: 3, temperature: 0.1, topP: 0.9 });
     expect(g.stop).toEqual([]);
     expect(g.topLogprobs).toBeUndefined();
     expect(g.returnPrompt).toBe(false);
@@ -121,13 +104,14 @@ describe("fromChatRequest", () => {
       xtcProbability: 0.5,
       xtcThreshold: 0.2,
       xtcMinKeep: 2,
-      ignoreEos: false,
       seed: 42,
     });
   });
 
   test("negative seed means random; large seeds wrap to uint32", () => {
-    expect(fromChatRequest(req({ seed: -1 })).sampling.seed).toBeUndefined();
+    const random = fromChatRequest(req({ seed: -1 })).sampling;
+    expect("seed" in random && random.seed === undefined).toBe(true);
+    expect(resolveSampling(random, { seed: 5 }).seed).toBeUndefined();
     expect(fromChatRequest(req({ seed: 2 ** 32 + 7 })).sampling.seed).toBe(7);
   });
 
@@ -297,7 +281,7 @@ describe("fromChatRequest", () => {
 
   test("ignore_eos reaches the sampling parameters", () => {
     expect(fromChatRequest(req({ ignore_eos: true })).sampling.ignoreEos).toBe(true);
-    expect(fromChatRequest(req()).sampling.ignoreEos).toBe(false);
+    expect(fromChatRequest(req()).sampling.ignoreEos).toBeUndefined();
   });
 
   test("n_probs asks for logprobs with that many alternatives; OpenAI's fields win", () => {
