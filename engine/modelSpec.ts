@@ -57,6 +57,7 @@ export interface ModelDefaults {
   kvUnified: boolean;
   cacheRamMiB: number;
   cacheDir?: string;
+  /** --chat-template-file: used by --model alone (one template cannot suit every model of a config). */
   chatTemplateFile?: string;
   ttlSeconds?: number;
 }
