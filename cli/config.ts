@@ -178,7 +178,7 @@ function parseAliases(top: Where, value: unknown, ids: string[], names: NameTabl
     if (typeof target !== "string" || !ids.includes(target)) {
       top.fail(label, `must name a model id, got ${shown(target)} (ids: ${ids.join(", ")})`);
     }
-    names.add(name, `a top-level alias`, top, label);
+    names.add(name, `a top-level alias`, top, "aliases");
     return { name, target };
   });
 }
