@@ -1,9 +1,9 @@
 // Entry point: flags, subcommands (serve, runner) and the route table.
 import { IDLE_TIMEOUT_SECONDS } from "./api/http/sse.ts";
 import { Elysia } from "elysia";
-import { basename } from "node:path";
 import { docsPlugin } from "./api/docs/plugin.ts";
 import { openAIErrorResponse } from "./api/openai/errors.ts";
+import { modelRoutes } from "./api/openai/models.ts";
 import { openaiRoutes } from "./api/openai/routes.ts";
 import { anthropicErrorResponse } from "./api/anthropic/errors.ts";
 import { anthropicRoutes } from "./api/anthropic/routes.ts";
@@ -13,7 +13,15 @@ import { cors } from "./api/http/cors.ts";
 import { responsesRoutes } from "./api/responses/routes.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
-import { LocalEngine, type ModelConfig } from "./engine/localEngine.ts";
+import { totalmem } from "node:os";
+import { ConfigError, loadModelsConfig, modelDefaultsFromFlags, singleModelConfig } from "./cli/config.ts";
+import { scanModelsDir } from "./cli/modelsDir.ts";
+import { pullModel } from "./download/index.ts";
+import { progressLines } from "./download/progress.ts";
+import { estimateModelMemory } from "./engine/gguf/memoryEstimate.ts";
+import { LocalEngine } from "./engine/localEngine.ts";
+import type { ModelsConfig } from "./engine/modelSpec.ts";
+import { ModelRegistry } from "./engine/registry.ts";
 import { runRunner } from "./engine/runner.ts";
 import type { Engine } from "./core/index.ts";
 
@@ -44,88 +52,103 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     .get(
       "/health",
       ({ set }) => {
-        const loading = engine.listModels().some((m) => !m.ready);
+        // Ready once the default model has loaded; the others load on demand.
+        const id = engine.resolveModel("default");
+        const loading = engine.listModels().some((m) => m.id === id && m.status !== "loaded");
         if (loading) set.status = 503;
         return { status: loading ? "loading" : "ok" };
       },
-      { detail: { tags: ["Server"], summary: "Liveness and readiness: 200 once every model is loaded" } },
+      { detail: { tags: ["Server"], summary: "Liveness and readiness: 200 once the default model is loaded" } },
     )
+    .use(modelRoutes(engine))
     .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }))
     .use(responsesRoutes(engine, options.store ?? new SqliteResponseStore(":memory:"), { maxBodyBytes: options.maxBodyBytes }))
     .use(anthropicRoutes(engine, { maxBodyBytes: options.maxBodyBytes }));
 }
 
-function modelConfig(flags: ServerFlags, chatTemplate: string | undefined): ModelConfig {
-  const model = flags.model!;
-  return {
-    id: flags.alias ?? basename(model).replace(/\.gguf$/i, ""),
-    aliases: [],
-    chatTemplate,
-    runner: {
-      modelPath: model,
-      contextSize: flags.ctxSize,
-      parallel: flags.parallel,
-      batchSize: flags.batchSize,
-      threads: flags.threads,
-      threadsBatch: flags.threadsBatch > 0 ? flags.threadsBatch : flags.threads,
-      gpuLayers: flags.gpuLayers,
-      flashAttention: flags.flashAttn,
-      kvUnified: flags.kvUnified,
-      cacheRamMiB: flags.cacheRamMiB,
-      cacheDir: flags.cacheDir,
-      verbose: flags.verbose,
+/** The models to serve: --config, --models-dir (together: both lists), or --model alone. */
+async function modelsConfig(flags: ServerFlags): Promise<ModelsConfig> {
+  const defaults = { ...modelDefaultsFromFlags(flags), ttlSeconds: flags.modelTtl > 0 ? flags.modelTtl : undefined };
+  if (flags.model && (flags.config || flags.modelsDir)) throw new ConfigError("--model serves one model: put it in the --config file (or the --models-dir folder) instead");
+  if (flags.model) {
+    if (!(await Bun.file(flags.model).exists())) throw new ConfigError(`model file not found: ${flags.model}`);
+    return singleModelConfig(flags.model, flags.alias, defaults);
+  }
+  const config = flags.config ? await loadModelsConfig(flags.config, defaults) : undefined;
+  const scanned = flags.modelsDir ? await scanModelsDir(flags.modelsDir, defaults) : [];
+  const models = [...(config?.models ?? []), ...scanned.filter((m) => !config?.models.some((c) => c.id === m.id))];
+  if (models.length === 0) {
+    throw new ConfigError(
+      flags.modelsDir && !config
+        ? `no *.gguf models in ${flags.modelsDir}`
+        : "no model given: pass --model /path/to/model.gguf, --config models.yaml or --models-dir DIR (see --help)",
+    );
+  }
+  return { ...(config ?? { aliases: [], source: flags.modelsDir }), models, defaultModel: config?.defaultModel ?? models[0]!.id };
+}
+
+function createRegistry(flags: ServerFlags, config: ModelsConfig, log: (line: string) => void): ModelRegistry {
+  const budgetMiB = flags.modelsMemoryMiB > 0 ? flags.modelsMemoryMiB : Math.floor((totalmem() * 0.9) / 2 ** 20);
+  return new ModelRegistry(config, {
+    queueSize: flags.queueSize,
+    log,
+    verbose: flags.verbose,
+    maxLoadedModels: config.maxLoadedModels ?? flags.maxLoadedModels,
+    memoryBudgetBytes: budgetMiB * 2 ** 20,
+    loadTimeoutMs: flags.loadTimeout * 1000,
+    estimate: (spec, path) =>
+      estimateModelMemory(path, { ...spec, hasGpu: false, mmproj: spec.mmproj }).catch(() => ({ ramBytes: 0, vramBytes: 0 })),
+    download: async (spec, log) => {
+      const pulled = await pullModel(spec.source!, { cacheDir: flags.modelsCache, onProgress: progressLines({ write: (line: string) => log(line.trimEnd()) }) });
+      return pulled.path;
     },
-  };
+  });
 }
 
 async function serve(argv: string[]): Promise<void> {
   let flags: ServerFlags;
+  let config: ModelsConfig;
   try {
     flags = parseFlags(argv);
+    if (flags.help) {
+      console.log(helpText());
+      return;
+    }
+    config = await modelsConfig(flags);
   } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
+    if (!(error instanceof FlagError || error instanceof ConfigError)) throw error;
     console.error(`error: ${error.message}`);
     process.exit(2);
   }
-  if (flags.help) {
-    console.log(helpText());
-    return;
-  }
-  if (!flags.model) {
-    console.error("error: no model given: pass --model /path/to/model.gguf (or set LLAMA_ARG_MODEL); see --help");
-    process.exit(2);
-  }
-  if (!(await Bun.file(flags.model).exists())) {
-    console.error(`error: model file not found: ${flags.model}`);
-    process.exit(2);
-  }
-  const chatTemplate = flags.chatTemplateFile ? await Bun.file(flags.chatTemplateFile).text() : undefined;
   const log = (line: string) => console.error(line);
-  const engine = new LocalEngine([modelConfig(flags, chatTemplate)], { queueSize: flags.queueSize, log });
+  const engine = new LocalEngine(createRegistry(flags, config, log));
+  // The default model loads now (as llama-server's does); the others on their first request.
   try {
-    await engine.start();
+    await engine.preload(config.defaultModel);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
-    engine.stop();
+    await engine.stop();
     process.exit(1);
   }
   const store = openStore(flags.dataDir ?? defaultDataDir());
   const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024, idleTimeout: IDLE_TIMEOUT_SECONDS });
-  const shutdown = () => {
-    engine.stop();
+  const shutdown = async () => {
+    await engine.stop();
     store.close();
     process.exit(0);
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
-  console.error(`listening on http://${flags.host}:${app.server!.port} (model ${engine.listModels()[0]!.id})`);
+  const names = config.models.map((m) => m.id).join(", ");
+  console.error(`listening on http://${flags.host}:${app.server!.port} (models: ${names}; default ${config.defaultModel})`);
 }
 
-/** Subcommands: `runner` (started by the server itself), `serve` (the default). */
+/** Subcommands: `runner` (started by the server itself), `pull` (download a model), `serve` (the default). */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "runner") await runRunner();
+  else if (command === "pull") await (await import("./cli/pull.ts")).runPull(rest);
   else await serve(command === "serve" ? rest : argv);
 }
 

@@ -22,7 +22,7 @@ export interface Generation {
 }
 
 export function ensureModel(engine: Engine, name: string): void {
-  if (!engine.hasModel(name)) throw modelNotFound(name, engine.listModels().map((m) => m.id));
+  if (engine.resolveModel(name) === undefined) throw modelNotFound(name, engine.listModels().map((m) => m.id));
 }
 
 /** Starts a generation; throws the ApiError of a failure before the first token. */

@@ -4,6 +4,20 @@ import { availableParallelism } from "node:os";
 
 export interface ServerFlags {
   model?: string;
+  /** Models config file (YAML, TOML or JSON). */
+  config?: string;
+  /** Every *.gguf in this folder becomes a model. */
+  modelsDir?: string;
+  /** Most models loaded at once; 0 = no limit. */
+  maxLoadedModels: number;
+  /** MiB of host memory the loaded models may use together; 0 = 90% of this machine's memory. */
+  modelsMemoryMiB: number;
+  /** Seconds a model may take to load. */
+  loadTimeout: number;
+  /** Seconds idle before a model without its own ttl is unloaded; 0 = never. */
+  modelTtl: number;
+  /** Where downloaded models go. */
+  modelsCache?: string;
   alias?: string;
   host: string;
   port: number;
@@ -42,6 +56,13 @@ const defaultThreads = Math.max(1, availableParallelism());
 
 export const FLAG_SPECS: FlagSpec[] = [
   { names: ["-m", "--model"], key: "model", kind: "string", env: "LLAMA_ARG_MODEL", help: "path of the GGUF model to serve" },
+  { names: ["--config"], key: "config", kind: "string", env: "BUNLLAMA_CONFIG", help: "models config file (YAML, TOML or JSON): several models, aliases, per-model settings" },
+  { names: ["--models-dir"], key: "modelsDir", kind: "string", env: "LLAMA_ARG_MODELS_DIR", help: "serve every *.gguf in this folder (mmproj-*.gguf paired with its model)" },
+  { names: ["--max-loaded-models", "--models-max"], key: "maxLoadedModels", kind: "int", env: "LLAMA_ARG_MODELS_MAX", help: "most models loaded at once; the least recently used idle one is unloaded; 0 = no limit (default: 4)" },
+  { names: ["--models-memory"], key: "modelsMemoryMiB", kind: "int", env: "BUNLLAMA_MODELS_MEMORY", help: "MiB of memory the loaded models may use together, by their estimates; 0 = 90% of this machine's (default: 0)" },
+  { names: ["--load-timeout"], key: "loadTimeout", kind: "int", env: "BUNLLAMA_LOAD_TIMEOUT", help: "seconds a model may take to load (default: 600)" },
+  { names: ["--model-ttl"], key: "modelTtl", kind: "int", env: "BUNLLAMA_MODEL_TTL", help: "seconds idle before a model is unloaded, unless its config sets ttl; 0 = never (default: 0)" },
+  { names: ["--models-cache"], key: "modelsCache", kind: "string", env: "BUNLLAMA_MODELS_DIR", help: "folder of downloaded models (default: ~/.cache/bunllama/models)" },
   { names: ["-a", "--alias"], key: "alias", kind: "string", env: "LLAMA_ARG_ALIAS", help: "model name clients use (default: file name without .gguf)" },
   { names: ["--host"], key: "host", kind: "string", env: "LLAMA_ARG_HOST", help: "address to listen on (default: 127.0.0.1)" },
   { names: ["--port"], key: "port", kind: "int", env: "LLAMA_ARG_PORT", help: "port to listen on (default: 8080)" },
@@ -65,6 +86,10 @@ export const FLAG_SPECS: FlagSpec[] = [
 ];
 
 export const DEFAULT_FLAGS: ServerFlags = {
+  maxLoadedModels: 4,
+  modelsMemoryMiB: 0,
+  loadTimeout: 600,
+  modelTtl: 0,
   host: "127.0.0.1",
   port: 8080,
   parallel: 4,

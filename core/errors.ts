@@ -18,6 +18,8 @@ export type ErrorKind =
   | "overloaded"
   /** The model is not ready (loading, restarting). */
   | "unavailable"
+  /** The model cannot be loaded in the memory this server may use. */
+  | "insufficient_memory"
   | "internal";
 
 export interface EngineErrorInfo {

@@ -134,21 +134,44 @@ export interface ChoiceDone {
   usage: Usage;
 }
 
+/** unloaded → loading → loaded → (idle for its ttl, evicted, or unloaded) → unloaded; failed keeps the load error. */
+export type ModelStatus = "unloaded" | "loading" | "loaded" | "failed";
+
+export interface ModelCapabilities {
+  tools: boolean;
+  reasoning: boolean;
+  vision: boolean;
+  audio: boolean;
+}
+
 export interface ModelInfo {
-  /** The id clients use (alias when one was given). */
+  /** The id clients use. */
   id: string;
   /** Unix seconds when it was registered. */
   created: number;
   ownedBy: string;
-  ready: boolean;
+  status: ModelStatus;
+  /** Other names reaching it: exact names and glob patterns, `default` for the default model. */
+  aliases: string[];
+  /** From the chat template (and the projector, for vision and audio); undefined until known. */
+  capabilities?: ModelCapabilities;
   /** Tokens of context one request may use. */
   contextLength?: number;
+  /** Estimated host and GPU memory while loaded (weights, KV cache, compute buffers). */
+  memory?: { ramBytes: number; vramBytes: number };
+  /** Why the last load failed (status "failed"). */
+  loadError?: string;
 }
 
 /** What the HTTP layer needs from the engine. */
 export interface Engine {
   listModels(): ModelInfo[];
-  hasModel(name: string): boolean;
+  /** The model id a request's `model` names (an id, an alias, `default`, a pattern), if any. */
+  resolveModel(name: string): string | undefined;
+  /** Loads a model now (admin); resolves once it is loaded. */
+  loadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }>;
+  /** Unloads a model once its running requests end (admin). */
+  unloadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }>;
   /**
    * Runs one generation. Errors before the "start" event come as an "error" event too, so a
    * route can await the first event and still choose its HTTP status.

@@ -1,103 +1,78 @@
-// The Engine behind every protocol: resolves the model, renders its chat template, and runs
-// the job on that model's runner, turning runner updates into GenerateEvents.
+// The Engine behind every protocol: leases the model from the registry (loading it on demand),
+// renders its chat template, and runs the job on its runner, turning updates into GenerateEvents.
 import { createOutputParser } from "../chat/parsers/index.ts";
-import { ChatTemplate } from "../chat/template.ts";
-import { templateTraits, type TemplateTraits } from "../chat/templateTraits.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { planJob } from "./jobPlan.ts";
 import { JobEvents } from "./jobEvents.ts";
-import type { RunnerOptions } from "./protocol.ts";
-import { RunnerClient } from "./runnerClient.ts";
+import type { LoadedModel, ModelRegistry } from "./registry.ts";
 import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "../core/index.ts";
 
-export interface ModelConfig {
-  /** The id clients use. */
-  id: string;
-  /** Other names that reach the same model. */
-  aliases: string[];
-  runner: RunnerOptions;
-  /** Overrides the GGUF's own chat template. */
-  chatTemplate?: string;
-}
-
-interface LoadedModel {
-  config: ModelConfig;
-  client: RunnerClient;
-  template?: ChatTemplate;
-  traits?: TemplateTraits;
-  created: number;
-}
-
 export class LocalEngine implements Engine {
-  readonly #models: LoadedModel[];
-  readonly #byName = new Map<string, LoadedModel>();
+  constructor(readonly registry: ModelRegistry) {}
 
-  constructor(configs: ModelConfig[], options: { queueSize: number; log: (line: string) => void }) {
-    this.#models = configs.map((config) => ({
-      config,
-      created: Math.floor(Date.now() / 1000),
-      client: new RunnerClient({ name: config.id, runner: config.runner, queueSize: options.queueSize, log: options.log }),
-    }));
-    for (const model of this.#models) {
-      for (const name of [model.config.id, ...model.config.aliases]) this.#byName.set(name, model);
-    }
+  /** Loads a model ahead of requests (the default one at start-up); rejects with its load error. */
+  async preload(name: string): Promise<void> {
+    const id = this.registry.resolve(name);
+    if (id === undefined) throw new Error(`model '${name}' does not exist`);
+    const loaded = await this.registry.load(id);
+    if ("error" in loaded) throw new Error(loaded.error.message);
   }
 
-  /** Loads every model; rejects with the first load error. */
-  async start(): Promise<void> {
-    await Promise.all(
-      this.#models.map(async (model) => {
-        const info = await model.client.start();
-        model.template = new ChatTemplate({
-          template: model.config.chatTemplate ?? info.chatTemplate,
-          bosToken: info.bosText,
-          eosToken: info.eosText,
-          addBos: info.addBos,
-        });
-        model.traits = templateTraits(model.template);
-      }),
-    );
-  }
-
-  stop(): void {
-    for (const model of this.#models) model.client.stop();
+  stop(): Promise<void> {
+    return this.registry.stopAll();
   }
 
   listModels(): ModelInfo[] {
-    return this.#models.map((model) => ({
-      id: model.config.id,
-      created: model.created,
-      ownedBy: "local",
-      ready: model.client.ready,
-      contextLength: model.client.info?.contextPerSequence,
-    }));
+    return this.registry.list();
+  }
+
+  resolveModel(name: string): string | undefined {
+    return this.registry.resolve(name);
+  }
+
+  loadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }> {
+    return this.registry.load(id);
+  }
+
+  unloadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }> {
+    return this.registry.unload(id);
   }
 
   /** Requests running or queued across every model. */
   pendingRequests(): number {
-    return this.#models.reduce((sum, model) => sum + model.client.inFlight, 0);
+    return this.registry.pendingRequests();
   }
 
-  hasModel(name: string): boolean {
-    return this.#byName.has(name);
-  }
-
-  countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
-    return countPromptTokens(this.#byName.get(req.model), req);
+  async countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
+    const lease = await this.registry.acquire(req.model);
+    if ("error" in lease) return lease;
+    try {
+      return await countPromptTokens(lease.model, req);
+    } finally {
+      lease.release();
+    }
   }
 
   async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
-    const model = this.#byName.get(req.model);
-    if (!model?.template || !model.traits) {
-      yield errorEvent({ kind: "not_found", code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` });
+    const lease = await this.registry.acquire(req.model);
+    if ("error" in lease) {
+      yield errorEvent(lease.error);
       return;
     }
-    const tooMany = choicesError(req.n ?? 1, model.config.runner.parallel);
+    try {
+      yield* this.#generate(lease.model, req, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  async *#generate(model: LoadedModel, req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
+    const tooMany = choicesError(req.n ?? 1, model.spec.parallel);
     if (tooMany) {
       yield errorEvent(tooMany);
       return;
     }
-    const plan = planJob(req, model.template, model.traits);
+    const plan = planJob(req, model.template, model.traits, model.spec.sampling);
     if ("error" in plan) {
       yield errorEvent(plan.error);
       return;
@@ -133,18 +108,12 @@ export class LocalEngine implements Engine {
 }
 
 /** The rendered prompt's tokens, without generating. */
-export async function countPromptTokens(
-  model: { client: RunnerClient; template?: ChatTemplate; traits?: TemplateTraits } | undefined,
-  req: GenerateRequest,
-): Promise<number | { error: EngineErrorInfo }> {
-  if (!model?.template || !model.traits)
-    return { error: { kind: "not_found", code: "model_not_found", param: "model", message: `model '${req.model}' does not exist` } };
-  const plan = planJob(req, model.template, model.traits);
+export async function countPromptTokens(model: LoadedModel, req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
+  const plan = planJob(req, model.template, model.traits, model.spec.sampling);
   if ("error" in plan) return { error: plan.error };
   const counted = await model.client.count(plan.prompt, plan.job.addSpecial);
   return typeof counted === "number" ? counted : { error: counted };
 }
-
 function errorEvent(error: EngineErrorInfo): GenerateEvent {
   return { type: "error", error };
 }

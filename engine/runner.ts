@@ -21,7 +21,7 @@ function send(message: FromRunner): void {
 
 function load(options: RunnerOptions): { model: Model; context: Context; scheduler: Scheduler } {
   captureNativeLog(options.verbose);
-  const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers });
+  const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers, progressFd: 2 });
   const contextSize = options.contextSize > 0 ? options.contextSize : model.contextLengthTrained;
   const context = new Context(model, {
     contextSize,

@@ -16,6 +16,8 @@ export interface RunnerClientOptions {
   /** Requests admitted beyond the parallel sequences before answering "busy". */
   queueSize: number;
   log: (line: string) => void;
+  /** Model load progress, 0..100 in steps of 10 (from the shim, through the runner's stderr). */
+  onLoadProgress?: (percent: number) => void;
 }
 
 const RESTART_DELAYS_MS = [100, 500, 2000, 5000];
@@ -41,6 +43,7 @@ export class RunnerClient {
   #everReady = false;
   #stderrTail = "";
   #readyAt = 0;
+  #exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RunnerClientOptions) {}
 
@@ -69,7 +72,7 @@ export class RunnerClient {
       const verbose = this.options.runner.verbose;
       const child = Bun.spawn(runnerCommand(), {
         // Quiet by default: a native crash's report is kept and summarised in one log line.
-        stdio: ["ignore", "inherit", verbose ? "inherit" : "pipe"],
+        stdio: ["ignore", "inherit", "pipe"],
         env: { ...process.env, BUNLLAMA_CHANNEL: socketPath, ...(verbose ? {} : { GGML_NO_BACKTRACE: "1" }) },
         onExit: (_proc, exitCode, signalCode) => {
           this.#closeChannel(socketPath);
@@ -77,6 +80,7 @@ export class RunnerClient {
         },
       });
       this.#process = child;
+      this.#exited = child.exited.then(() => undefined);
       this.#stderrTail = "";
       if (child.stderr instanceof ReadableStream) void this.#keepStderrTail(child.stderr);
       channel.send({ type: "load", options: this.options.runner });
@@ -124,14 +128,29 @@ export class RunnerClient {
     this.#send({ type: "cancel", id });
   }
 
-  stop(): void {
+  /** Stops the runner for good; resolves once the process has exited (its memory is free). */
+  stop(): Promise<void> {
     this.#stopping = true;
     this.#process?.kill();
+    return this.#exited;
   }
 
+  /** Keeps the end of the runner's stderr for crash reports, reads load-progress lines, and
+   *  forwards everything with --verbose. */
   async #keepStderrTail(stream: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) this.#stderrTail = (this.#stderrTail + decoder.decode(chunk)).slice(-4096);
+    let partial = "";
+    for await (const chunk of stream) {
+      if (this.options.runner.verbose) process.stderr.write(chunk);
+      const text = decoder.decode(chunk, { stream: true });
+      this.#stderrTail = (this.#stderrTail + text).slice(-4096);
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        const progress = /^bunllama-load-progress (\d+)$/.exec(line);
+        if (progress) this.options.onLoadProgress?.(Number(progress[1]));
+      }
+    }
   }
 
   /** The native error behind a crash, e.g. llama.cpp's "what(): unordered_map::at". */

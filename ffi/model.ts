@@ -8,6 +8,8 @@ import { Vocab } from "./vocab.ts";
 export interface ModelLoadOptions {
   gpuLayers?: number;
   mmap?: boolean;
+  /** File descriptor that receives "bunllama-load-progress <percent>" lines every 10%; -1 = none. */
+  progressFd?: number;
 }
 
 export class Model {
@@ -20,7 +22,7 @@ export class Model {
   }
 
   static load(path: string, options: ModelLoadOptions = {}): Model {
-    const handle = asPointer(lib().shim_model_load(cString(path), options.gpuLayers ?? -1, options.mmap ?? true));
+    const handle = asPointer(lib().shim_model_load(cString(path), options.gpuLayers ?? -1, options.mmap ?? true, options.progressFd ?? -1));
     if (!handle) {
       const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
       throw new Error(`failed to load model ${path}${detail ? `: ${detail}` : ""}`);

@@ -7,6 +7,7 @@
 #include "llama.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +63,28 @@ int32_t shim_log_read(char * out, int32_t cap) {
 
 // ---------------------------------------------------------------- model and context
 
-struct llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap) {
+// Load progress goes straight to a file descriptor from C (the runner's stderr, read by the
+// server), every 10%: the loading thread is blocked in this call, so JavaScript cannot poll.
+static int progress_fd = -1;
+static int progress_last = -1;
+
+static bool progress_callback(float progress, void * user_data) {
+    (void) user_data;
+    int percent = (int) (progress * 100.0f);
+    if (progress_fd >= 0 && percent / 10 != progress_last / 10) {
+        progress_last = percent;
+        dprintf(progress_fd, "bunllama-load-progress %d\n", percent);
+    }
+    return true;
+}
+
+struct llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap, int32_t report_fd) {
     struct llama_model_params params = llama_model_default_params();
     params.n_gpu_layers = n_gpu_layers;
     params.load_mode = use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+    progress_fd = report_fd;
+    progress_last = -1;
+    params.progress_callback = progress_callback;
     return llama_model_load_from_file(path, params);
 }
 

@@ -299,16 +299,3 @@ export const OpenAIErrorBody = t.Object(
 );
 export type OpenAIErrorBody = typeof OpenAIErrorBody.static;
 
-export const OpenAIModel = t.Object({
-  id: t.String(),
-  object: t.Literal("model"),
-  created: Int({ description: "Unix seconds." }),
-  owned_by: t.String(),
-});
-export type OpenAIModel = typeof OpenAIModel.static;
-
-export const OpenAIModelList = t.Object({
-  object: t.Literal("list"),
-  data: t.Array(OpenAIModel),
-});
-export type OpenAIModelList = typeof OpenAIModelList.static;

@@ -16,6 +16,7 @@ const SHAPE: Record<ErrorKind, [status: number, type: string]> = {
   internal: [500, "api_error"],
   overloaded: [529, "overloaded_error"],
   unavailable: [529, "overloaded_error"],
+  insufficient_memory: [507, "api_error"],
 };
 
 export interface AnthropicErrorBody {

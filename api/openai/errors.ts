@@ -17,6 +17,7 @@ export const STATUS: Record<ErrorKind, number> = {
   internal: 500,
   overloaded: 503,
   unavailable: 503,
+  insufficient_memory: 507,
 };
 
 /** OpenAI's `error.type` for a status. */

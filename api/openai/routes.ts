@@ -6,12 +6,9 @@ import {
   ChatCompletion,
   ChatCompletionRequest,
   OpenAIErrorBody,
-  OpenAIModel,
-  OpenAIModelList,
 } from "../../schemas/openai-chat.ts";
 import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
-import { modelNotFound } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { sseResponse } from "../http/sse.ts";
 import { openAIErrorResponse } from "./errors.ts";
@@ -65,36 +62,5 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
           },
         },
       )
-      .get("/v1/models", () => ({ object: "list" as const, data: engine.listModels().map(toModel) }), {
-        response: { 200: OpenAIModelList, ...errors },
-        detail: { summary: "List models" },
-      })
-      .get(
-        // Wildcard: local model names may contain slashes ("org/model").
-        "/v1/models/*",
-        ({ params }) => {
-          const id = safeDecode(params["*"]);
-          const models = engine.listModels();
-          const model = models.find((m) => m.id === id);
-          if (!model) throw modelNotFound(id, models.map((m) => m.id));
-          return toModel(model);
-        },
-        { response: { 200: OpenAIModel, ...errors }, detail: { summary: "Retrieve a model" } },
-      )
   );
 }
-
-const safeDecode = (s: string) => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
-
-const toModel = (m: { id: string; created: number; ownedBy: string }) => ({
-  id: m.id,
-  object: "model" as const,
-  created: m.created,
-  owned_by: m.ownedBy,
-});

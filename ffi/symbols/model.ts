@@ -3,8 +3,8 @@ import { FFIType } from "bun:ffi";
 export const modelSymbols = {
   // void llama_backend_init(void);
   llama_backend_init: { args: [], returns: FFIType.void },
-  // llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap);
-  shim_model_load: { args: [FFIType.cstring, FFIType.i32, FFIType.bool], returns: FFIType.ptr },
+  // llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap, int32_t report_fd);
+  shim_model_load: { args: [FFIType.cstring, FFIType.i32, FFIType.bool, FFIType.i32], returns: FFIType.ptr },
   // void llama_model_free(llama_model * model);
   llama_model_free: { args: [FFIType.ptr], returns: FFIType.void },
   // const llama_vocab * llama_model_get_vocab(const llama_model * model);

@@ -294,8 +294,10 @@ describe("POST /v1/messages/count_tokens", () => {
   test("an engine failure keeps its status", async () => {
     const failing: Engine = {
       ...new ScriptedEngine(),
-      listModels: () => [{ id: "m", created: 0, ownedBy: "x", ready: true }],
-      hasModel: () => true,
+      listModels: () => [{ id: "m", created: 0, ownedBy: "x", status: "loaded", aliases: [] }],
+      resolveModel: () => "m",
+      loadModel: async () => ({ error: { kind: "internal", code: "unused", message: "unused" } }),
+      unloadModel: async () => ({ error: { kind: "internal", code: "unused", message: "unused" } }),
       generate: async function* (): AsyncGenerator<GenerateEvent> {},
       countTokens: async () => ({ error: { kind: "invalid_request", code: "chat_template_error", message: "template failed", param: "messages" } }),
     };

@@ -349,26 +349,6 @@ describe("streaming over a real socket", () => {
   });
 });
 
-describe("GET /v1/models", () => {
-  test("lists models in OpenAI's shape", async () => {
-    const res = await makeApp(new ScriptedEngine()).handle(new Request("http://localhost/v1/models"));
-    expect(await res.json()).toEqual({
-      object: "list",
-      data: [
-        { id: "test-model", object: "model", created: 1700000000, owned_by: "bunllama" },
-        { id: "org/other", object: "model", created: 1700000001, owned_by: "bunllama" },
-      ],
-    });
-  });
-
-  test("retrieves one model, slashes included; unknown is a 404", async () => {
-    const app = makeApp(new ScriptedEngine());
-    const res = await app.handle(new Request("http://localhost/v1/models/org/other"));
-    expect(((await res.json()) as any).id).toBe("org/other");
-    await expectOpenAIError(await app.handle(new Request("http://localhost/v1/models/none")), 404, "model", "model_not_found");
-  });
-});
-
 describe("error handler scope", () => {
   test("does not reshape another plugin's errors", async () => {
     const other = new Elysia({ name: "other" }).post("/other", ({ body }) => body, { body: t.Object({ x: t.Number() }) });
@@ -470,6 +450,5 @@ describe("OpenAPI document", () => {
     const schema = op.requestBody.content["application/json"].schema;
     expect(schema.required).toEqual(expect.arrayContaining(["model", "messages"]));
     expect(schema.properties.temperature.description).toBeTruthy();
-    expect(doc.paths["/v1/models"].get).toBeDefined();
   });
 });

@@ -1,6 +1,6 @@
 // An Engine that replays fixed GenerateEvents: tests of a protocol layer use it instead of the
 // real engine (which has its own end-to-end tests).
-import type { Engine, GenerateEvent, GenerateRequest, ModelInfo, Usage } from "../../core/index.ts";
+import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo, Usage } from "../../core/index.ts";
 
 export const usage: Usage = {
   promptTokens: 5,
@@ -35,13 +35,24 @@ export class ScriptedEngine implements Engine {
 
   listModels(): ModelInfo[] {
     return [
-      { id: "test-model", created: 1700000000, ownedBy: "bunllama", ready: true },
-      { id: "org/other", created: 1700000001, ownedBy: "bunllama", ready: true },
+      { id: "test-model", created: 1700000000, ownedBy: "bunllama", status: "loaded", aliases: ["default"] },
+      { id: "org/other", created: 1700000001, ownedBy: "bunllama", status: "unloaded", aliases: [] },
     ];
   }
 
-  hasModel(name: string): boolean {
-    return this.listModels().some((m) => m.id === name);
+  resolveModel(name: string): string | undefined {
+    if (name === "default") return "test-model";
+    return this.listModels().find((m) => m.id === name)?.id;
+  }
+
+  async loadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }> {
+    const model = this.listModels().find((m) => m.id === id);
+    return model ? { ...model, status: "loaded" } : { error: { kind: "not_found", code: "model_not_found", message: `model '${id}' does not exist` } };
+  }
+
+  async unloadModel(id: string): Promise<ModelInfo | { error: EngineErrorInfo }> {
+    const model = this.listModels().find((m) => m.id === id);
+    return model ? { ...model, status: "unloaded" } : { error: { kind: "not_found", code: "model_not_found", message: `model '${id}' does not exist` } };
   }
 
   /** Counts whitespace-separated words of every message: enough to test the routes' shaping. */

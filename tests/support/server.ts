@@ -2,8 +2,13 @@
 import { IDLE_TIMEOUT_SECONDS } from "../../api/http/sse.ts";
 import OpenAI from "openai";
 import { basename } from "node:path";
-import { LocalEngine, type ModelConfig } from "../../engine/localEngine.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalEngine } from "../../engine/localEngine.ts";
+import type { ModelSpec } from "../../engine/modelSpec.ts";
 import type { RunnerOptions } from "../../engine/protocol.ts";
+import { ModelRegistry } from "../../engine/registry.ts";
 import { createApp } from "../../server.ts";
 
 export interface TestServer {
@@ -18,34 +23,46 @@ export interface TestServer {
   close(): void;
 }
 
+/** A model entry with the test defaults (2 threads, 2 sequences, 2048 tokens, CPU only). */
+export function testModelSpec(id: string, path: string, overrides: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    id,
+    aliases: [],
+    path,
+    contextSize: 2048,
+    parallel: 2,
+    batchSize: 512,
+    threads: 2,
+    threadsBatch: 2,
+    gpuLayers: 0,
+    flashAttention: -1,
+    kvUnified: false,
+    cacheRamMiB: 256,
+    sampling: {},
+    ...overrides,
+  };
+}
+
 export async function startTestServer(
   modelPath: string,
   runner: Partial<RunnerOptions> = {},
   extra: { queueSize?: number; chatTemplate?: string; maxBodyBytes?: number } = {},
 ): Promise<TestServer> {
   const modelId = basename(modelPath).replace(/\.gguf$/, "");
-  const config: ModelConfig = {
-    id: modelId,
-    aliases: [],
-    chatTemplate: extra.chatTemplate,
-    runner: {
-      modelPath,
-      contextSize: 2048,
-      parallel: 2,
-      batchSize: 512,
-      threads: 2,
-      threadsBatch: 2,
-      gpuLayers: 0,
-      flashAttention: -1,
-      kvUnified: false,
-      cacheRamMiB: 256,
-      verbose: false,
-      ...runner,
-    },
-  };
+  let chatTemplateFile: string | undefined;
+  if (extra.chatTemplate !== undefined) {
+    chatTemplateFile = join(mkdtempSync(join(tmpdir(), "bunllama-template-")), "template.jinja");
+    await Bun.write(chatTemplateFile, extra.chatTemplate);
+  }
+  const { modelPath: _, verbose: __, ...settings } = runner;
+  const spec = testModelSpec(modelId, modelPath, { ...settings, chatTemplateFile });
   const logs: string[] = [];
-  const engine = new LocalEngine([config], { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line) });
-  await engine.start();
+  const registry = new ModelRegistry(
+    { models: [spec], aliases: [], defaultModel: modelId },
+    { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line), verbose: false, maxLoadedModels: 0, memoryBudgetBytes: 0, loadTimeoutMs: 120_000 },
+  );
+  const engine = new LocalEngine(registry);
+  await engine.preload(modelId);
   const app = createApp(engine, { maxBodyBytes: extra.maxBodyBytes });
   app.listen({ hostname: "127.0.0.1", port: 0, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const url = `http://127.0.0.1:${app.server!.port}`;
@@ -65,7 +82,7 @@ export async function startTestServer(
       }),
     close() {
       app.stop(true);
-      engine.stop();
+      void engine.stop();
     },
   };
 }
