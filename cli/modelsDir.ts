@@ -20,6 +20,7 @@ export function isProjector(fileName: string): boolean {
 }
 
 export async function scanModelsDir(dir: string, defaults: ModelDefaults): Promise<ModelSpec[]> {
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new Error(`models folder not found: ${dir}`);
   const models: Found[] = [];
   const projectors: Found[] = [];
   for (const path of await ggufFiles(dir)) {
