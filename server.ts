@@ -121,7 +121,9 @@ async function serve(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const log = (line: string) => console.error(line);
-  const engine = new LocalEngine(createRegistry(flags, config, log));
+  const registry = createRegistry(flags, config, log);
+  await registry.estimateAll();
+  const engine = new LocalEngine(registry);
   // The default model loads now (as llama-server's does); the others on their first request.
   try {
     await engine.preload(config.defaultModel);

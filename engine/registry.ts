@@ -83,6 +83,17 @@ export class ModelRegistry {
     for (const spec of config.models) this.#entries.set(spec.id, new Entry(spec));
   }
 
+  /** Estimates every model's memory from its file's header, so /v1/models shows it before a load. */
+  async estimateAll(): Promise<void> {
+    const estimate = this.#options.estimate;
+    if (!estimate) return;
+    await Promise.all(
+      [...this.#entries.values()].map(async (entry) => {
+        if (entry.spec.path) entry.memory = await estimate(entry.spec, entry.spec.path).catch(() => undefined);
+      }),
+    );
+  }
+
   resolve(name: string): string | undefined {
     const id = this.#names.resolve(name);
     return id !== undefined && this.#entries.has(id) ? id : undefined;

@@ -4,7 +4,8 @@ import type { ChatMessage, Engine, GenerateRequest } from "../../core/index.ts";
 import { ApiError } from "../http/errors.ts";
 
 export async function fitToContext(engine: Engine, req: GenerateRequest): Promise<GenerateRequest> {
-  const context = engine.listModels().find((m) => m.id === req.model)?.contextLength;
+  const id = engine.resolveModel(req.model);
+  const context = engine.listModels().find((m) => m.id === id)?.contextLength;
   if (!context) return req;
   // Room for the answer: max_output_tokens, but never more than a quarter of the context.
   const reserve = Math.max(1, Math.min(req.maxTokens ?? 1, Math.floor(context / 4)));
