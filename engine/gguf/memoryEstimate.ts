@@ -46,14 +46,17 @@ export async function estimateModelMemory(path: string, opts: EstimateOptions): 
   // Sliding-window layers may keep fewer cells; every layer is counted at full context (conservative).
   const kvBytes = contextSize * shape.headsKv.reduce((sum, heads) => sum + heads * (shape.keyLength + shape.valueLength), 0) * F16;
 
-  // Measured with llama-server (Qwen2.5-0.5B shape, ubatch 512): 36.5 MiB with flash attention,
-  // 249 MiB with it off at 8192 cells; this formula gives 35.5 and 259.5.
+  // Compute buffer: per micro-batch token, a few rows of n_embd and n_ff in f32; the attention
+  // scores only without flash attention; the logits twice (graph result and output buffer).
+  // Against llama-server's log (compute + output buffers): Qwen2.5-0.5B shape, 4096 cells,
+  // 4 sequences, flash attention auto: 38.8 MiB measured, 40.1 here; 8192 cells, 1 sequence,
+  // flash attention off: 249.8 measured, 260.7 here; a 2-layer n_embd-64 Qwen: 4.2 and 3.6.
   const ubatch = Math.min(opts.batchSize ?? 512, 512);
   const attentionCells = opts.kvUnified ? contextSize : Math.ceil(contextSize / Math.max(1, opts.parallel));
   const activations = ubatch * (4 * shape.embedding + 3 * shape.feedForward) * F32;
   const scores = opts.flashAttention === 0 ? ubatch * attentionCells * shape.heads * F32 : 0;
   const logits = Math.max(1, opts.parallel) * shape.vocab * F32;
-  const computeBytes = activations + scores + logits;
+  const computeBytes = activations + scores + 2 * logits;
 
   const mmprojBytes = opts.mmproj ? await fileSize(opts.mmproj) : 0;
 
@@ -61,8 +64,8 @@ export async function estimateModelMemory(path: string, opts: EstimateOptions): 
   const fraction = shape.layers > 0 ? offloaded / shape.layers : 0;
   const onGpu = fraction > 0;
   const layered = weightsBytes + kvBytes;
-  const vramBytes = Math.round(layered * fraction) + (onGpu ? computeBytes + mmprojBytes : 0);
-  // The logits are copied back to the host whatever runs the graph.
+  // The output buffer (one copy of the logits) lives on the host whatever runs the graph.
+  const vramBytes = Math.round(layered * fraction) + (onGpu ? computeBytes - logits + mmprojBytes : 0);
   const ramBytes = layered - Math.round(layered * fraction) + (onGpu ? logits : computeBytes + mmprojBytes);
   return { weightsBytes, kvBytes, computeBytes, mmprojBytes, ramBytes, vramBytes, contextSize, layers: shape.layers };
 }
