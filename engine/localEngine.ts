@@ -59,50 +59,48 @@ export class LocalEngine implements Engine {
       yield errorEvent(lease.error);
       return;
     }
+    // One generator level per token matters on the stream's hot path: no delegation here.
     try {
-      yield* this.#generate(lease.model, req, signal);
+      const model = lease.model;
+      const tooMany = choicesError(req.n ?? 1, model.spec.parallel);
+      if (tooMany) {
+        yield errorEvent(tooMany);
+        return;
+      }
+      const plan = planJob(req, model.template, model.traits, model.spec.sampling);
+      if ("error" in plan) {
+        yield errorEvent(plan.error);
+        return;
+      }
+      let jobId: number | undefined;
+      // Each choice parses its own output; tool-call ids are random, so unique across choices.
+      const job = new JobEvents(
+        plan.job.n ?? 1,
+        () => createOutputParser({ ...plan.parser, idPrefix: req.toolCallIdPrefix }),
+        req.returnPrompt ? plan.prompt : undefined,
+      );
+      const events = new EventQueue<GenerateEvent>(() => {
+        if (!job.finished && jobId !== undefined) model.client.cancel(jobId);
+      });
+      const submitted = model.client.submit(plan.job, (update) => {
+        for (const event of job.events(update)) events.push(event);
+        if (job.finished) events.end();
+      });
+      if (typeof submitted !== "number") {
+        yield errorEvent(submitted);
+        return;
+      }
+      jobId = submitted;
+      const onAbort = () => events[Symbol.asyncIterator]().return!();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        yield* events;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        if (!job.finished) model.client.cancel(submitted);
+      }
     } finally {
       lease.release();
-    }
-  }
-
-  async *#generate(model: LoadedModel, req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
-    const tooMany = choicesError(req.n ?? 1, model.spec.parallel);
-    if (tooMany) {
-      yield errorEvent(tooMany);
-      return;
-    }
-    const plan = planJob(req, model.template, model.traits, model.spec.sampling);
-    if ("error" in plan) {
-      yield errorEvent(plan.error);
-      return;
-    }
-    let jobId: number | undefined;
-    // Each choice parses its own output; tool-call ids are random, so unique across choices.
-    const job = new JobEvents(
-      plan.job.n ?? 1,
-      () => createOutputParser({ ...plan.parser, idPrefix: req.toolCallIdPrefix }),
-      req.returnPrompt ? plan.prompt : undefined,
-    );
-    const events = new EventQueue<GenerateEvent>(() => {
-      if (!job.finished && jobId !== undefined) model.client.cancel(jobId);
-    });
-    const submitted = model.client.submit(plan.job, (update) => {
-      for (const event of job.events(update)) events.push(event);
-      if (job.finished) events.end();
-    });
-    if (typeof submitted !== "number") {
-      yield errorEvent(submitted);
-      return;
-    }
-    jobId = submitted;
-    const onAbort = () => events[Symbol.asyncIterator]().return!();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      yield* events;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      if (!job.finished) model.client.cancel(submitted);
     }
   }
 }
@@ -114,6 +112,7 @@ export async function countPromptTokens(model: LoadedModel, req: GenerateRequest
   const counted = await model.client.count(plan.prompt, plan.job.addSpecial);
   return typeof counted === "number" ? counted : { error: counted };
 }
+
 function errorEvent(error: EngineErrorInfo): GenerateEvent {
   return { type: "error", error };
 }
