@@ -13,8 +13,9 @@ export interface HttpContext {
 }
 
 export interface Fetched {
-  /** The final, non-redirect answer. */
+  /** The final, non-redirect answer, and the URL that gave it. */
   response: Response;
+  url: string;
   /** X-Linked-Etag of any hop, unquoted: the hub's sha256 of an LFS file. */
   linkedEtag?: string;
   /** X-Linked-Size of any hop: the file's size before a CDN redirect. */
@@ -45,7 +46,7 @@ export async function get(url: string, ctx: HttpContext, headers: Record<string,
       current = new URL(location, current).href;
       continue;
     }
-    return { response, linkedEtag, linkedSize };
+    return { response, url: current, linkedEtag, linkedSize };
   }
   throw new DownloadError("http", `too many redirects from ${url}`);
 }
@@ -55,12 +56,13 @@ export async function getOk(url: string, ctx: HttpContext, headers: Record<strin
   const fetched = await get(url, ctx, headers);
   if (!fetched.response.ok) {
     await fetched.response.body?.cancel();
-    throw statusError(fetched.response, url, ctx);
+    throw statusError(fetched.response, url, ctx, fetched.url);
   }
   return fetched;
 }
 
-export function statusError(response: Response, url: string, ctx: HttpContext): DownloadError {
+/** The error for a non-2xx answer to `url` (given by `answeredBy`, after redirects). */
+export function statusError(response: Response, url: string, ctx: HttpContext, answeredBy = url): DownloadError {
   const status = response.status;
   const hub = new URL(url).origin === ctx.hubOrigin;
   if (status === 404) return new DownloadError("not_found", hub ? `not found on the hub: ${url}` : `not found (404): ${url}`, { status });
@@ -73,7 +75,7 @@ export function statusError(response: Response, url: string, ctx: HttpContext): 
     return new DownloadError("unauthorized", `access denied (${status}) to ${url}: ${hint}`, { status });
   }
   const reason = response.headers.get("x-error-message");
-  return new DownloadError("http", `${new URL(url).host} answered ${status}${reason ? ` (${oneLine(reason)})` : ""} for ${url}`, { status });
+  return new DownloadError("http", `${new URL(answeredBy).host} answered ${status}${reason ? ` (${oneLine(reason)})` : ""} for ${url}`, { status });
 }
 
 /** A fetch that threw before an answer: cancelled, or the host could not be reached. */

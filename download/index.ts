@@ -46,7 +46,8 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     const ctx = context(options);
     const plan = await planPull(parsed, ctx);
     for (const file of plan.files) await fetchFile(file, ctx.http, options);
-    if (plan.record) await recordRef(plan.record.dir, plan.record.key, plan.record.paths);
+    // Only a shortcut for the next pull: failing to write it fails nothing.
+    if (plan.record) await recordRef(plan.record.dir, plan.record.key, plan.record.paths).catch(() => {});
     return result(plan.files);
   } catch (error) {
     throw asDownloadError(error, options.signal);

@@ -22,7 +22,7 @@ export async function recordRef(dir: string, key: string, files: string[]): Prom
   refs[key] = { files, resolvedAt: new Date().toISOString() };
   await mkdir(dir, { recursive: true });
   // Written aside and renamed, so a reader never sees half a file.
-  const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
+  const tmp = join(dir, `${FILE}.${process.pid}.${crypto.randomUUID()}.tmp`);
   await writeFile(tmp, JSON.stringify(refs, null, 2) + "\n");
   await rename(tmp, join(dir, FILE));
 }

@@ -17,9 +17,9 @@ export interface TransferOptions {
   expectedSize?: number;
   http: HttpContext;
   onProgress?: ProgressCallback;
-  /** Tries in all, each resuming where the last stopped (default 4). */
+  /** Failed tries in a row without new bytes before giving up (default 4). */
   attempts?: number;
-  /** Wait before retrying an attempt that got no bytes, times the attempt number (default 1000). */
+  /** Wait before retrying a try that got no bytes, times the number of such tries (default 1000). */
   retryDelayMs?: number;
   /** A body that sends nothing for this long is dropped and resumed (default 60 s). */
   stallMs?: number;
@@ -37,16 +37,19 @@ interface Landed {
 export async function transferFile(o: TransferOptions): Promise<void> {
   const part = `${o.dest}.part`;
   const meter = new ProgressMeter(o.label, o.onProgress);
-  const attempts = o.attempts ?? 4;
   let landed: Landed | undefined;
-  for (let attempt = 1; !landed; attempt++) {
+  // Failures in a row that brought no new bytes; a connection that keeps dropping after
+  // progress goes on resuming (a long download over a flaky link).
+  let fruitless = 0;
+  while (!landed) {
     const before = await sizeOf(part);
     try {
       landed = await attemptOnce(o, part, meter);
     } catch (error) {
-      if (!isRetryable(error) || attempt >= attempts || o.http.signal?.aborted) throw error;
-      // A connection cut mid-body resumes at once; a refused or failing one waits a little.
-      if ((await sizeOf(part)) <= before) await pause((o.retryDelayMs ?? 1000) * attempt, o.http.signal);
+      const progressed = (await sizeOf(part)) > before;
+      fruitless = progressed ? 0 : fruitless + 1;
+      if (!isRetryable(error) || fruitless >= (o.attempts ?? 4) || o.http.signal?.aborted) throw error;
+      if (!progressed) await pause((o.retryDelayMs ?? 1000) * fruitless, o.http.signal);
     }
   }
   meter.finish();
@@ -91,7 +94,7 @@ async function fetchRest(o: TransferOptions, part: string, meter: ProgressMeter,
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw statusError(res, o.url, o.http);
+    throw statusError(res, o.url, o.http, fetched.url);
   }
   const length = toInt(res.headers.get("content-length"));
   let total: number | undefined;

@@ -44,8 +44,9 @@ function collect(stream: ReadableStream<Uint8Array>) {
   let text = "";
   const waiters: Array<{ want: string; resolve: () => void }> = [];
   const done = (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
       for (const w of waiters.filter((w) => text.includes(w.want))) w.resolve();
     }
   })();

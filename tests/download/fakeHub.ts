@@ -32,6 +32,8 @@ export class FakeHub {
    * `when` (the client has them), then drop the connection.
    */
   readonly cuts = new Map<string, { after: number; when: () => Promise<void> }>();
+  /** Statuses the CDN answers for this file before it serves it, one per request. */
+  readonly failures = new Map<string, number[]>();
   /** The sha256 the hub advertises instead of the real one (a corrupted blob). */
   readonly wrongSha = new Map<string, string>();
   /** Held CDN answers: the body waits until release() is called. */
@@ -168,6 +170,8 @@ export class FakeHub {
   /** Bytes with Range (206, 416), a hold, and a one-shot cut after `cuts.get(key)` bytes. */
   private async send(req: IncomingMessage, res: ServerResponse, key: string, bytes: Uint8Array, headers: Record<string, string>): Promise<void> {
     await this.holds.get(key)?.promise;
+    const failure = this.failures.get(key)?.shift();
+    if (failure !== undefined) return json(res, failure, { error: "try again" }, { "x-error-message": "blob store busy" });
     const range = this.ignoreRange ? undefined : /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
     let start = 0;
     let status = 200;

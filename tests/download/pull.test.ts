@@ -182,6 +182,17 @@ describe("transfer", () => {
     expect(bytesOf(whole)).toEqual(q4);
   });
 
+  test("a 5xx is retried after a pause; one that persists gives up after four tries", async () => {
+    hub.failures.set("tiny-Q8_0.gguf", [503, 502]);
+    expect(bytesOf((await pullModel(`${REPO}:Q8_0`, options())).path)).toEqual(q8);
+    expect(cdn("tiny-Q8_0.gguf")).toHaveLength(3);
+
+    hub.failures.set("tiny-Q4_K_M.gguf", [500, 500, 500, 500, 500]);
+    const error = await pullError(`${REPO}:Q4_K_M`);
+    expect(error.message).toBe(`localhost:${hub.port} answered 500 (blob store busy) for ${hub.url}/${REPO}/resolve/main/tiny-Q4_K_M.gguf`);
+    expect(cdn("tiny-Q4_K_M.gguf")).toHaveLength(4);
+  });
+
   test("a sha256 mismatch is refused and the .part deleted", async () => {
     hub.wrongSha.set("tiny-Q4_K_M.gguf", sha256(q8));
     const error = await pullError(`${REPO}:Q4_K_M`);
