@@ -36,9 +36,32 @@ export interface ReasoningOptions {
   budgetTokens?: number;
 }
 
+/** Who sent a request and under which ids: set by the HTTP layer, used for accounting. */
+export interface RequestCaller {
+  /** The client's request id (its metadata.request_id) or a generated one; echoed in x-request-id. */
+  requestId: string;
+  /** This server's id for this one execution (a UUID). */
+  executionId: string;
+  /** The API: "chat-completions", "messages", "responses". */
+  endpoint: string;
+  /** The authenticated token's id; undefined with auth off. */
+  tokenId?: string;
+  /** metadata.mode as the client sent it. */
+  mode?: string;
+}
+
+/** What a finished request cost: added to its "done" event by the accounting layer. */
+export interface Receipt {
+  executionId: string;
+  requestId: string;
+  creditsCharged: number;
+}
+
 export interface GenerateRequest {
   /** The model name or alias as the client sent it. */
   model: string;
+  /** Who asked (accounting); absent in tests of the protocol layers alone. */
+  caller?: RequestCaller;
   messages: ChatMessage[];
   /** What the request says; the engine fills the rest from the model's defaults, then the server's. */
   sampling: Partial<SamplingParams>;
@@ -118,7 +141,7 @@ export type GenerateEvent =
    * choice's own came in its "choice_done"), and usage sums the choices' completion and
    * reasoning tokens while counting the prompt once.
    */
-  | { type: "done"; finishReason: FinishReason; stopSequence?: string; usage: Usage }
+  | { type: "done"; finishReason: FinishReason; stopSequence?: string; usage: Usage; receipt?: Receipt }
   | { type: "error"; error: EngineErrorInfo };
 
 /**
