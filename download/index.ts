@@ -1,4 +1,5 @@
 // pullModel: a model reference (URL or hub reference) to a verified GGUF in the local cache.
+import { resolve } from "node:path";
 import { defaultCacheDir } from "./cache.ts";
 import { DownloadError } from "./errors.ts";
 import type { HttpContext } from "./http.ts";
@@ -12,7 +13,7 @@ import { transferFile } from "./transfer.ts";
 export { DownloadError, type DownloadErrorKind } from "./errors.ts";
 export { defaultCacheDir } from "./cache.ts";
 export { parseReference, formatReference, type ModelRef } from "./reference.ts";
-export { terminalProgress, type ProgressCallback, type PullProgress } from "./progress.ts";
+export { describe as describeProgress, terminalProgress, type ProgressCallback, type PullProgress } from "./progress.ts";
 
 export interface PullOptions {
   /** Default: BUNLLAMA_MODELS_DIR, else $XDG_CACHE_HOME/bunllama/models, else ~/.cache/bunllama/models. */
@@ -71,7 +72,8 @@ function context(options: PullOptions) {
     throw new DownloadError("invalid_ref", `bad hub endpoint '${endpoint}' (HF_ENDPOINT)`);
   }
   const http: HttpContext = { fetch: options.fetch ?? fetch, token: options.token ?? (env.HF_TOKEN || undefined), hubOrigin, signal: options.signal };
-  return { cacheDir: options.cacheDir ?? defaultCacheDir(env), endpoint, http };
+  // Absolute, so the path returned still names the file from another working directory.
+  return { cacheDir: resolve(options.cacheDir ?? defaultCacheDir(env)), endpoint, http };
 }
 
 /** One file, unless it is here already; under its lock, so concurrent pulls fetch it once. */

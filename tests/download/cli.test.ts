@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { FakeHub } from "./fakeHub.ts";
 import { STORIES, tinyGGUF } from "./ggufs.ts";
 
@@ -70,8 +70,9 @@ describe("pull subcommand", () => {
     expect(lines.at(-1)).toMatch(/^pull tiny-Q4_K_M\.gguf: 1\.1 MiB \/ 1\.1 MiB \(100%\), [\d.]+ [KMG]?i?B\/s, done$/);
     expect(stderr).not.toContain("\r");
 
-    // Again: already in the cache, no transfer and no progress.
-    const again = await pull(`${REPO}:Q4_K_M`, `--models-dir=${cache}`);
+    // Again, with the folder relative to the working directory: already in the cache, no
+    // transfer and no progress, and the path printed is absolute.
+    const again = await pull(`${REPO}:Q4_K_M`, `--models-dir=${relative(process.cwd(), cache)}`);
     expect(again).toEqual({ stdout: `${path}\n`, stderr: "", code: 0 });
     expect(hub.seen(`/cdn/`)).toHaveLength(1);
   });

@@ -20,7 +20,15 @@ export interface SeenRequest {
   authorization?: string;
 }
 
-export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const digests = new WeakMap<Uint8Array, Record<string, string>>();
+/** Memoised: the hub answers many requests for the same bytes. */
+function digest(algorithm: "sha256" | "sha1", bytes: Uint8Array): string {
+  const known = digests.get(bytes) ?? {};
+  digests.set(bytes, known);
+  return (known[algorithm] ??= createHash(algorithm).update(bytes).digest("hex"));
+}
+export const sha256 = (bytes: Uint8Array) => digest("sha256", bytes);
+const gitOid = (bytes: Uint8Array) => digest("sha1", bytes);
 
 export class FakeHub {
   readonly requests: SeenRequest[] = [];
@@ -136,7 +144,7 @@ export class FakeHub {
     for (const f of files.values()) {
       const sha = this.wrongSha.get(f.path) ?? sha256(f.bytes);
       const lfs = f.lfs === false ? {} : { lfs: { oid: sha, size: f.bytes.length, pointerSize: 134 } };
-      items.push({ type: "file", oid: createHash("sha1").update(f.bytes).digest("hex"), size: f.bytes.length, path: f.path, ...lfs });
+      items.push({ type: "file", oid: gitOid(f.bytes), size: f.bytes.length, path: f.path, ...lfs });
     }
     const cursor = Number(url.searchParams.get("cursor") ?? 0);
     const page = items.slice(cursor, cursor + this.pageSize);
@@ -156,7 +164,7 @@ export class FakeHub {
   private resolve(req: IncomingMessage, res: ServerResponse, repo: string, path: string): void {
     const file = this.repos.get(repo)?.get(path);
     if (!file) return json(res, 404, { error: "Entry not found" }, { "x-error-code": "EntryNotFound" });
-    if (file.lfs === false) return void this.send(req, res, path, file.bytes, { etag: `"${createHash("sha1").update(file.bytes).digest("hex")}"` });
+    if (file.lfs === false) return void this.send(req, res, path, file.bytes, { etag: `"${gitOid(file.bytes)}"` });
     const sha = this.wrongSha.get(path) ?? sha256(file.bytes);
     res.writeHead(302, {
       location: `http://localhost:${this.port}/cdn/${repo}/${path}`,
