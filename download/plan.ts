@@ -57,12 +57,13 @@ export async function exists(path: string): Promise<boolean> {
 /** A plan needing no network, or undefined for a repo reference never resolved here. */
 export async function planOffline(ref: ModelRef, ctx: Omit<PlanContext, "http">): Promise<Plan | undefined> {
   if (ref.kind === "url") {
-    const names = splitPartNames(basename(ref.url.pathname));
+    const name = decodeName(basename(ref.url.pathname));
+    const names = splitPartNames(name);
     return {
-      files: names.map((name) => {
+      files: names.map((part) => {
         const url = new URL(ref.url.href);
-        url.pathname = url.pathname.replace(/[^/]+$/, encodeURIComponent(name));
-        return { url: url.href, dest: urlFilePath(ctx.cacheDir, url), label: name };
+        if (part !== name) url.pathname = url.pathname.replace(/[^/]+$/, encodeURIComponent(part));
+        return { url: url.href, dest: urlFilePath(ctx.cacheDir, url), label: part };
       }),
     };
   }
@@ -83,4 +84,12 @@ function hubFile(ctx: Omit<PlanContext, "http">, repo: string, revision: string,
     size,
     sha256,
   };
+}
+
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

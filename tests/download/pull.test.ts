@@ -66,6 +66,16 @@ describe("references", () => {
     expect(bytesOf(path)).toEqual(stories);
   });
 
+  test("a URL is requested as given, escapes included; a split URL fetches its sibling parts", async () => {
+    hub.plain.set("my model.gguf", q4);
+    const { path } = await pullModel(`${hub.url}/files/my%20model.gguf?download=1`, options());
+    expect(hub.seen("/files/").map((r) => r.path)).toEqual(["/files/my model.gguf?download=1"]);
+    expect(path).toEndWith(join("files", "my_model.gguf"));
+    for (const part of split) hub.plain.set(part.path.replace("Q2_K/", ""), part.bytes);
+    const { files } = await pullModel(`${hub.url}/files/tiny-Q2_K-00001-of-00003.gguf`, options());
+    files.forEach((f, i) => expect(bytesOf(f)).toEqual(split[i]!.bytes));
+  });
+
   test("org/repo:QUANT picks that quant's file (case-insensitive), never the mmproj", async () => {
     const { path } = await pullModel(`${REPO}:q4_k_m`, options());
     expect(path).toBe(join(cache, "acme", "Tiny-GGUF", "tiny-Q4_K_M.gguf"));
