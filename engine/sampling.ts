@@ -35,7 +35,11 @@ function endOfGenerationBias(model: Model): Uint8Array {
   return bytes;
 }
 
-export function buildSamplerChain(model: Model, params: SamplingParams, promptTokens: ArrayLike<number>): SamplerChain {
+/**
+ * `contextSize`: the sequence's context. The penalty windows are clamped to it: a longer window
+ * sees nothing more, and llama.cpp allocates the window up front (repeat_last_n 3e8 took 1 GB).
+ */
+export function buildSamplerChain(model: Model, params: SamplingParams, promptTokens: ArrayLike<number>, contextSize: number): SamplerChain {
   const l = lib();
   const vocab = model.vocab;
   const seed = params.seed === undefined ? RANDOM_SEED : params.seed >>> 0;
@@ -49,7 +53,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       params.repeatLastN !== 0 &&
       (params.repeatPenalty !== 1 || params.frequencyPenalty !== 0 || params.presencePenalty !== 0);
     if (penaltiesOn) {
-      const lastN = params.repeatLastN < 0 ? model.contextLengthTrained : params.repeatLastN;
+      const lastN = params.repeatLastN < 0 ? contextSize : Math.min(params.repeatLastN, contextSize);
       chain.add(
         l.llama_sampler_init_penalties(vocab.size, lastN, params.repeatPenalty, params.frequencyPenalty, params.presencePenalty),
         "penalties",
@@ -59,7 +63,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       const breakers = params.drySequenceBreakers;
       const joined = Buffer.from(breakers.map((b) => `${b}\0`).join(""), "utf8");
       // 0 and -1 both mean the whole context (llama-server's convention for dry_penalty_last_n).
-      const lastN = params.dryPenaltyLastN <= 0 ? -1 : params.dryPenaltyLastN;
+      const lastN = params.dryPenaltyLastN <= 0 ? contextSize : Math.min(params.dryPenaltyLastN, contextSize);
       chain.add(
         l.shim_sampler_dry(vocab.handle, params.dryMultiplier, params.dryBase,
           params.dryAllowedLength, lastN, joined, breakers.length),

@@ -124,7 +124,7 @@ export class Scheduler {
       for (let choice = 0; choice < n; choice++) {
         // Each choice draws from its own seed: seed, seed+1, ...
         const seed = job.sampling.seed === undefined ? undefined : job.sampling.seed + choice;
-        samplers.push(buildSamplerChain(this.#model, { ...job.sampling, seed }, prompt));
+        samplers.push(buildSamplerChain(this.#model, { ...job.sampling, seed }, prompt, this.#contextPerSequence));
       }
     } catch (error) {
       for (const sampler of samplers) sampler.free();

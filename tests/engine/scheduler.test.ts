@@ -45,6 +45,21 @@ function run(jobs: Omit<Job, "id" | "addSpecial" | "stop" | "renderSpecial">[]):
 const textOf = (updates: JobUpdate[]) => updates.map((u) => (u.type === "text" ? u.text : "")).join("");
 
 describe("Scheduler", () => {
+  test("penalty windows far beyond the context are clamped to it: no allocation of their size", () => {
+    const huge = 2 ** 31 - 1;
+    const before = process.memoryUsage().rss;
+    const [updates] = run([
+      {
+        prompt: "Once upon a time",
+        sampling: { ...greedy, repeatPenalty: 1.1, repeatLastN: huge, dryMultiplier: 0.8, dryPenaltyLastN: huge },
+        maxTokens: 4,
+      },
+    ]).values();
+    expect(updates!.at(-1)).toMatchObject({ type: "done", completionTokens: 4 });
+    // Unclamped, the windows allocate 8 and 16 GiB (this machine would kill the process first).
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+
   test("greedy decoding continues the story as the model was trained", () => {
     const [updates] = run([{ prompt: "Once upon a time", sampling: greedy, maxTokens: 12 }]).values();
     expect(textOf(updates!)).toStartWith(", there was a little girl named Lily");

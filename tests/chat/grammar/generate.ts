@@ -64,7 +64,7 @@ export class GrammarGenerator {
   generate(grammar: string, seed: number, maxTokens = 600, prompt = "Once upon a time"): Generation {
     let chain;
     try {
-      chain = buildSamplerChain(this.#model, sampling(grammar, seed), []);
+      chain = buildSamplerChain(this.#model, sampling(grammar, seed), [], 4096);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${drainNativeLog()}\n${grammar}`);
     }
