@@ -187,7 +187,8 @@ export class ModelRegistry {
       kind: "not_found",
       code: "model_not_found",
       param: "model",
-      message: `model '${name}' does not exist; available: ${[...this.#entries.keys()].join(", ")}`,
+      // A client's value is echoed only in part (a 1 MB name must not come back whole).
+      message: `model '${name.length > 64 ? `${name.slice(0, 64)}…` : name}' does not exist; available: ${[...this.#entries.keys()].join(", ")}`,
     };
   }
 
