@@ -16,8 +16,7 @@ import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.t
 import { totalmem } from "node:os";
 import { ConfigError, loadModelsConfig, modelDefaultsFromFlags, singleModelConfig } from "./cli/config.ts";
 import { scanModelsDir } from "./cli/modelsDir.ts";
-import { pullModel } from "./download/index.ts";
-import { progressLines } from "./download/progress.ts";
+import { sourceDownloader } from "./download/forRegistry.ts";
 import { estimateModelMemory } from "./engine/gguf/memoryEstimate.ts";
 import { LocalEngine } from "./engine/localEngine.ts";
 import type { ModelsConfig } from "./engine/modelSpec.ts";
@@ -98,10 +97,7 @@ function createRegistry(flags: ServerFlags, config: ModelsConfig, log: (line: st
     loadTimeoutMs: flags.loadTimeout * 1000,
     estimate: (spec, path) =>
       estimateModelMemory(path, { ...spec, hasGpu: false, mmproj: spec.mmproj }).catch(() => ({ ramBytes: 0, vramBytes: 0 })),
-    download: async (spec, log) => {
-      const pulled = await pullModel(spec.source!, { cacheDir: flags.modelsCache, onProgress: progressLines({ write: (line: string) => log(line.trimEnd()) }) });
-      return pulled.path;
-    },
+    download: sourceDownloader({ cacheDir: flags.modelsCache }),
   });
 }
 

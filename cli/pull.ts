@@ -14,7 +14,7 @@ Downloads a GGUF model into the model cache (or finds it there) and prints its p
   print the first one's path.
 
 options:
-  --models-dir DIR   cache folder (env BUNLLAMA_MODELS_DIR; default ${defaultCacheDir({ ...process.env, BUNLLAMA_MODELS_DIR: undefined })})
+  --models-dir DIR   cache folder (also --models-cache, the server's name for it) (env BUNLLAMA_MODELS_DIR; default ${defaultCacheDir({ ...process.env, BUNLLAMA_MODELS_DIR: undefined })})
   -h, --help         show this help
 
 environment:
@@ -31,10 +31,12 @@ function parseArgs(argv: string[]): { ref?: string; modelsDir?: string; help: bo
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "-h" || arg === "--help") help = true;
-    else if (arg === "--models-dir") {
+    // --models-cache is the server's name for the same folder (its --models-dir serves a folder).
+    else if (arg === "--models-dir" || arg === "--models-cache") {
       modelsDir = argv[++i];
-      if (modelsDir === undefined || modelsDir === "") throw new UsageError("--models-dir needs a folder");
+      if (modelsDir === undefined || modelsDir === "") throw new UsageError(`${arg} needs a folder`);
     } else if (arg.startsWith("--models-dir=")) modelsDir = arg.slice("--models-dir=".length);
+    else if (arg.startsWith("--models-cache=")) modelsDir = arg.slice("--models-cache=".length);
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (ref !== undefined) throw new UsageError(`one reference at a time (got '${ref}' and '${arg}')`);
     else ref = arg;

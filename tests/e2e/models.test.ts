@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { IDLE_TIMEOUT_SECONDS } from "../../api/http/sse.ts";
@@ -14,6 +14,8 @@ import type { ModelDefaults } from "../../engine/modelSpec.ts";
 import { ModelRegistry, type RegistryOptions } from "../../engine/registry.ts";
 import { estimateModelMemory } from "../../engine/gguf/memoryEstimate.ts";
 import { createApp } from "../../server.ts";
+import { sourceDownloader } from "../../download/forRegistry.ts";
+import { FakeHub } from "../download/fakeHub.ts";
 import { generateModel, TINY_QWEN } from "../fixtures/models.ts";
 import { TINY_LLAMA3 } from "../support/generated.ts";
 import { STORIES_260K } from "../support/models.ts";
@@ -205,6 +207,36 @@ models:
     const error = ((await missing.json()) as { error: { message: string; code: string } }).error;
     expect(error.code).toBe("model_not_found");
     expect(error.message).toContain("'qwen', 'llama', 'stories'");
+  });
+});
+
+describe("a model with a source instead of a path", () => {
+  test("downloads on first use with progress in the log, then loads from the cache with the hub gone", async () => {
+    const hub = await FakeHub.start();
+    const cacheDir = mkdtempSync(join(tmpdir(), "bunllama-models-cache-"));
+    hub.addRepo("org/stories-GGUF", [{ path: "stories260K-Q8_0.gguf", bytes: new Uint8Array(readFileSync(STORIES_260K)) }]);
+    const config = `models:\n  - id: stories\n    source: org/stories-GGUF:Q8_0\n`;
+    const download = sourceDownloader({ cacheDir, hubEndpoint: hub.url });
+    let server = await serve(config, { download });
+    try {
+      expect((await statuses(server)).stories).toBe("unloaded");
+      const answer = await ask(server, "stories");
+      expect(answer.usage!.completion_tokens).toBeGreaterThan(0);
+      expect(server.logs).toContain("model stories: fetching org/stories-GGUF:Q8_0");
+      expect(server.logs.some((line) => /^pull stories260K-Q8_0\.gguf: .*\(100%\)/.test(line))).toBe(true);
+      expect(hub.seen("/org/stories-GGUF/resolve/")).toHaveLength(1);
+    } finally {
+      await server.close();
+      await hub.close();
+    }
+    // The hub is gone: the cached file (and the recorded resolution of the quant) serve the model.
+    server = await serve(config, { download });
+    try {
+      expect((await ask(server, "stories")).usage!.completion_tokens).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
 
