@@ -1,7 +1,7 @@
 // The standalone binary: built with `bun build --compile`, run from another directory, it loads
 // its embedded native libraries, re-executes itself as the runner, and serves a request.
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { STORIES_260K } from "../support/models.ts";
@@ -9,6 +9,12 @@ import { STORIES_260K } from "../support/models.ts";
 const ROOT = resolve(import.meta.dir, "..", "..");
 const workDir = mkdtempSync(join(tmpdir(), "bunllama-binary-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+const binary = join(workDir, "bunllama");
+
+beforeAll(() => {
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "cli/compiled.ts"), "--outfile", binary], { cwd: ROOT });
+  expect(build.exitCode).toBe(0);
+});
 
 async function waitForHealth(url: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -21,10 +27,6 @@ async function waitForHealth(url: string, ms: number): Promise<void> {
 }
 
 test("the compiled binary serves a chat completion", async () => {
-  const binary = join(workDir, "bunllama");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(ROOT, "cli/compiled.ts"), "--outfile", binary], { cwd: ROOT });
-  expect(build.exitCode).toBe(0);
-
   const port = 20000 + Math.floor(Math.random() * 20000);
   const server = Bun.spawn([binary, "-m", STORIES_260K, "--port", String(port), "-np", "1"], { cwd: workDir, stderr: "pipe" });
   try {
@@ -40,5 +42,24 @@ test("the compiled binary serves a chat completion", async () => {
   } finally {
     server.kill();
     await server.exited;
+  }
+});
+
+test("the compiled binary pulls a model from a URL into its cache and prints the path", async () => {
+  const bytes = readFileSync(STORIES_260K);
+  const origin = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(bytes) });
+  try {
+    const cache = join(workDir, "cache");
+    const pull = Bun.spawn([binary, "pull", `http://127.0.0.1:${origin.port}/m/stories.gguf`, "--models-cache", cache], {
+      cwd: workDir,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await pull.exited).toBe(0);
+    const path = (await new Response(pull.stdout).text()).trim();
+    expect(path.startsWith(cache)).toBe(true);
+    expect(Buffer.compare(readFileSync(path), bytes)).toBe(0);
+  } finally {
+    origin.stop(true);
   }
 });
