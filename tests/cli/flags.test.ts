@@ -19,10 +19,30 @@ describe("parseFlags", () => {
   });
 
   test("defaults match the documented ones", () => {
+    // The values README.md and --help promise, written out (not read back from DEFAULT_FLAGS).
     const flags = parseFlags([], {});
-    expect(flags.host).toBe("127.0.0.1");
-    expect(flags.port).toBe(DEFAULT_FLAGS.port);
+    expect(flags).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      parallel: 4,
+      ctxSize: 4096,
+      batchSize: 512,
+      threadsBatch: 0,
+      gpuLayers: -1,
+      flashAttn: -1,
+      kvUnified: false,
+      cacheRamMiB: 4096,
+      queueSize: 64,
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxLoadedModels: 4,
+      modelsMemoryMiB: 0,
+      loadTimeout: 600,
+      modelTtl: 0,
+      cors: [],
+      verbose: false,
+    });
     expect(flags.model).toBeUndefined();
+    expect(flags.config).toBeUndefined();
   });
 
   test("rejects unknown flags, bad numbers and impossible values", () => {

@@ -59,7 +59,7 @@ export async function startTestServer(
   const logs: string[] = [];
   const registry = new ModelRegistry(
     { models: [spec], aliases: [], defaultModel: modelId },
-    { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line), verbose: false, maxLoadedModels: 0, memoryBudgetBytes: 0, loadTimeoutMs: 120_000 },
+    { queueSize: extra.queueSize ?? 16, log: (line) => logs.push(line), verbose: runner.verbose ?? false, maxLoadedModels: 0, memoryBudgetBytes: 0, loadTimeoutMs: 120_000 },
   );
   const engine = new LocalEngine(registry);
   await engine.preload(modelId);
