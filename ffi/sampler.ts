@@ -28,6 +28,14 @@ export class SamplerChain {
     lib().llama_sampler_chain_add(this.handle, handle);
   }
 
+  /** The samplers in the chain, by llama.cpp's own names ("penalties", "dry", "top-k", ...). */
+  names(): string[] {
+    const l = lib();
+    const names: string[] = [];
+    for (let i = 0; i < l.llama_sampler_chain_n(this.handle); i++) names.push(String(l.llama_sampler_name(l.llama_sampler_chain_get(this.handle, i))));
+    return names;
+  }
+
   /** Constrains sampling with a grammar sampler (llama_sampler_init_grammar); takes ownership. */
   setGrammar(grammar: Pointer | bigint | null, lazy: boolean): void {
     const handle = asPointer(grammar);

@@ -5,6 +5,12 @@ export const samplerSymbols = {
   shim_sampler_chain_new: { args: [], returns: FFIType.ptr },
   // void llama_sampler_chain_add(llama_sampler * chain, llama_sampler * smpl);
   llama_sampler_chain_add: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.void },
+  // int32_t llama_sampler_chain_n(const llama_sampler * chain);
+  llama_sampler_chain_n: { args: [FFIType.ptr], returns: FFIType.i32 },
+  // llama_sampler * llama_sampler_chain_get(llama_sampler * chain, int32_t i);
+  llama_sampler_chain_get: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.ptr },
+  // const char * llama_sampler_name(const llama_sampler * smpl);
+  llama_sampler_name: { args: [FFIType.ptr], returns: FFIType.cstring },
   // void llama_sampler_free(llama_sampler * smpl);
   llama_sampler_free: { args: [FFIType.ptr], returns: FFIType.void },
   // void llama_sampler_accept(llama_sampler * smpl, llama_token token);

@@ -112,13 +112,21 @@ describe("sampling", () => {
     expect(others.some((o) => o.choices[0].message.content !== a.choices[0].message.content)).toBe(true);
   });
 
-  test("every sampler in the chain accepts its parameters (DRY, XTC, penalties, min-p)", async () => {
+  // Which samplers these build, in which order, is tests/engine/sampling.test.ts; here: the whole
+  // set through HTTP, seeded, is reproducible (each parameter reaches the runner's chain).
+  test("every sampler on at once (DRY, XTC, penalties, min-p): a seeded answer is reproducible", async () => {
     const result = await complete({
       seed: 1, max_tokens: 8, temperature: 0.9, top_k: 20, top_p: 0.95, min_p: 0.05, repeat_penalty: 1.3,
       repeat_last_n: 32, presence_penalty: 0.2, frequency_penalty: 0.2, dry_multiplier: 0.8, dry_base: 1.75,
       dry_allowed_length: 2, dry_penalty_last_n: -1, xtc_probability: 0.5, xtc_threshold: 0.1, xtc_min_keep: 1,
     });
     expect(result.usage.completion_tokens).toBeGreaterThan(0);
+    const again = await complete({
+      seed: 1, max_tokens: 8, temperature: 0.9, top_k: 20, top_p: 0.95, min_p: 0.05, repeat_penalty: 1.3,
+      repeat_last_n: 32, presence_penalty: 0.2, frequency_penalty: 0.2, dry_multiplier: 0.8, dry_base: 1.75,
+      dry_allowed_length: 2, dry_penalty_last_n: -1, xtc_probability: 0.5, xtc_threshold: 0.1, xtc_min_keep: 1,
+    });
+    expect(again.choices[0].message.content).toBe(result.choices[0].message.content);
   });
 
   test("a strong repeat penalty changes greedy output", async () => {
