@@ -40,24 +40,45 @@ describe("continuous batching", () => {
   });
 
   test("a new request joins while another is still generating", async () => {
-    const response = await server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 300, stream: true }));
+    // The long stream cannot end on its own before the short request does (ignore_eos, ~1000 tokens).
+    const controller = new AbortController();
+    const response = await server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 1000, ignore_eos: true, stream: true }), {
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     await reader.read(); // the long stream is running
     const short = await text("The little dog", { max_tokens: 4 });
     expect(short.length).toBeGreaterThan(0);
-    // The short request finished while the long one was still streaming: they shared the batch.
-    let rest = "";
-    const decoder = new TextDecoder();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += decoder.decode(chunk.value);
-    expect(rest.split('"content"').length).toBeGreaterThan(20);
-    expect(rest).toContain('"finish_reason":"length"');
+    // Had they run one after the other, the long one would be over by now.
+    expect(server.engine.pendingRequests()).toBe(1);
+    controller.abort();
+    await waitForIdle();
   });
 });
+
+/** Opens a stream and counts its content chunks as they arrive. */
+function openStream(content: string, signal: AbortSignal) {
+  let firstSeen!: () => void;
+  const state = { chunks: 0, first: new Promise<void>((resolve) => (firstSeen = resolve)), done: Promise.resolve() };
+  state.done = (async () => {
+    try {
+      const response = await server.post("/v1/chat/completions", body(content, { max_tokens: 1000, ignore_eos: true, stream: true }), { signal });
+      const decoder = new TextDecoder();
+      for await (const bytes of response.body!) {
+        state.chunks += decoder.decode(bytes).split('"content":"').length - 1;
+        if (state.chunks > 0) firstSeen();
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return state;
+}
 
 describe("cancellation", () => {
   test("a client that disconnects frees its sequence at once", async () => {
     const controller = new AbortController();
-    const response = await server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 1000, stream: true }), {
+    const response = await server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 1000, ignore_eos: true, stream: true }), {
       signal: controller.signal,
     });
     const reader = response.body!.getReader();
@@ -66,6 +87,16 @@ describe("cancellation", () => {
     controller.abort();
     await waitForIdle();
     expect(server.engine.pendingRequests()).toBe(0);
+    // Both sequences are free for new work: two new streams start side by side. Had the runner
+    // kept decoding the abandoned one, the second would wait for its ~1000 tokens.
+    const next = new AbortController();
+    const a = openStream("The little dog", next.signal);
+    const b = openStream("Lily and Ben", next.signal);
+    await Promise.all([a.first, b.first]);
+    expect(Math.max(a.chunks, b.chunks)).toBeLessThan(200);
+    next.abort();
+    await Promise.all([a.done, b.done]);
+    await waitForIdle();
   });
 
   test("the openai SDK's abort cancels the generation", async () => {
@@ -85,16 +116,18 @@ describe("cancellation", () => {
 
 describe("queue bound", () => {
   test("requests beyond parallel + queue size get 503 in the OpenAI shape", async () => {
-    // parallel 2 + queue 2 = 4 admitted; the rest are refused at once.
-    const responses = await Promise.all(
-      Array.from({ length: 6 }, () => server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 60 }))),
-    );
-    const statuses = responses.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 200).length).toBe(4);
-    const refused = responses.filter((r) => r.status === 503);
-    expect(refused.length).toBe(2);
+    // parallel 2 + queue 2 = 4 admitted (long streams that cannot end in the meantime); then two more are refused.
+    const controller = new AbortController();
+    const admitted = ["Once upon a time", "The little dog", "Lily and Ben", "One day, a bird"].map((c) => openStream(c, controller.signal));
+    const end = Date.now() + 10_000;
+    while (server.engine.pendingRequests() < 4 && Date.now() < end) await Bun.sleep(5);
+    expect(server.engine.pendingRequests()).toBe(4);
+    const refused = await Promise.all([1, 2].map(() => server.post("/v1/chat/completions", body("Once upon a time", { max_tokens: 4 }))));
+    expect(refused.map((r) => r.status)).toEqual([503, 503]);
     const error = ((await refused[0]!.json()) as any).error;
     expect(error.code).toBe("server_busy");
-    await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()));
-  });
+    controller.abort();
+    await Promise.all(admitted.map((s) => s.done));
+    await waitForIdle();
+});
 });
