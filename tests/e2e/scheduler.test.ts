@@ -129,5 +129,5 @@ describe("queue bound", () => {
     controller.abort();
     await Promise.all(admitted.map((s) => s.done));
     await waitForIdle();
-});
+  });
 });
