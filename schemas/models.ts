@@ -33,3 +33,18 @@ export const ModelList = t.Object({
   object: t.Literal("list"),
   data: t.Array(ModelObject),
 });
+
+/** Anthropic's GET /v1/models shapes (answered when the request has an anthropic-version header). */
+export const AnthropicModel = t.Object({
+  type: t.Literal("model"),
+  id: t.String(),
+  display_name: t.String(),
+  created_at: t.String({ description: "RFC 3339." }),
+});
+
+export const AnthropicModelList = t.Object({
+  data: t.Array(AnthropicModel),
+  has_more: t.Boolean(),
+  first_id: t.Union([t.String(), t.Null()]),
+  last_id: t.Union([t.String(), t.Null()]),
+});

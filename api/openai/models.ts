@@ -1,10 +1,11 @@
 // GET /v1/models (and /v1/models/{id}) in OpenAI's shape with this server's extra fields, and the
 // admin routes that load and unload a model ahead of or after its requests.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Engine, EngineErrorInfo, ModelInfo } from "../../core/index.ts";
-import { ModelList, ModelObject, type ModelObject as ModelObjectType } from "../../schemas/models.ts";
+import { AnthropicModel, AnthropicModelList, ModelList, ModelObject, type ModelObject as ModelObjectType } from "../../schemas/models.ts";
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { ApiError, modelNotFound } from "../http/errors.ts";
+import { anthropicErrorResponse } from "../anthropic/errors.ts";
 import { openAIErrorResponse } from "./errors.ts";
 
 const errors = { 404: OpenAIErrorBody, 500: OpenAIErrorBody, 503: OpenAIErrorBody, 507: OpenAIErrorBody };
@@ -21,18 +22,37 @@ export function modelRoutes(engine: Engine) {
     return toModelObject(result);
   };
   return new Elysia({ name: "openai-models" })
-    .onError(({ code, error }) => openAIErrorResponse(error, code))
-    .get("/v1/models", () => ({ object: "list" as const, data: engine.listModels().map(toModelObject) }), {
-      response: { 200: ModelList, ...errors },
-      detail: { tags: ["Models"], summary: "List models", description: "Every configured model with its status, aliases and capabilities." },
-    })
+    .onError(({ code, error, request }) =>
+      request.headers.has("anthropic-version") ? anthropicErrorResponse(error, code) : openAIErrorResponse(error, code),
+    )
+    .get(
+      "/v1/models",
+      ({ request }) => {
+        const models = engine.listModels();
+        // Anthropic's SDK lists models at the same path, telling itself apart by this header.
+        if (request.headers.has("anthropic-version")) return toAnthropicModelList(models);
+        return { object: "list" as const, data: models.map(toModelObject) };
+      },
+      {
+        response: { 200: t.Union([ModelList, AnthropicModelList]), ...errors },
+        detail: {
+          tags: ["Models"],
+          summary: "List models",
+          description: "Every configured model with its status, aliases and capabilities. With an `anthropic-version` header: Anthropic's list shape.",
+        },
+      },
+    )
     .get(
       "/v1/models/*",
-      ({ params }) => {
+      ({ params, request }) => {
         const id = find(safeDecode(params["*"]));
-        return toModelObject(engine.listModels().find((m) => m.id === id)!);
+        const model = engine.listModels().find((m) => m.id === id)!;
+        return request.headers.has("anthropic-version") ? toAnthropicModel(model) : toModelObject(model);
       },
-      { response: { 200: ModelObject, ...errors }, detail: { tags: ["Models"], summary: "Retrieve a model (by id or alias)" } },
+      {
+        response: { 200: t.Union([ModelObject, AnthropicModel]), ...errors },
+        detail: { tags: ["Models"], summary: "Retrieve a model (by id or alias)" },
+      },
     )
     .post(
       "/v1/models/*",
@@ -67,6 +87,17 @@ export function toModelObject(m: ModelInfo): ModelObjectType {
     ...(m.memory ? { memory: { ram_bytes: Math.round(m.memory.ramBytes), vram_bytes: Math.round(m.memory.vramBytes) } } : {}),
     ...(m.loadError ? { error: m.loadError } : {}),
   };
+}
+
+/** Anthropic's model object: type, id, display_name, created_at (RFC 3339). */
+function toAnthropicModel(m: ModelInfo) {
+  return { type: "model" as const, id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString() };
+}
+
+/** All models on one page: has_more false, first and last ids for the SDK's paginator. */
+function toAnthropicModelList(models: ModelInfo[]) {
+  const data = models.map(toAnthropicModel);
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }
 
 const safeDecode = (s: string) => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { openapi } from "@elysiajs/openapi";
 import { modelRoutes } from "../../api/openai/models.ts";
@@ -48,6 +49,22 @@ describe("GET /v1/models", () => {
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toEqual(["test-model", "org/other"]);
     expect((await client.models.retrieve("org/other")).owned_by).toBe("bunllama");
+  });
+
+  test("the Anthropic SDK's models.list() and retrieve() get Anthropic's shape (anthropic-version header)", async () => {
+    const app = makeApp();
+    const client = new Anthropic({ apiKey: "x", baseURL: "http://localhost", fetch: (input, init) => app.handle(new Request(input, init)) });
+    const ids = [];
+    for await (const model of client.models.list()) {
+      expect(model.type).toBe("model");
+      expect(Number.isNaN(Date.parse(model.created_at))).toBe(false);
+      ids.push(model.id);
+    }
+    expect(ids).toEqual(["test-model", "org/other"]);
+    expect((await client.models.retrieve("default")).id).toBe("test-model");
+    const missing = await get(app, "/v1/models/none", { headers: { "anthropic-version": "2023-06-01" } });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as any)).toMatchObject({ type: "error", error: { type: "not_found_error" } });
   });
 
   test("the OpenAPI document describes the models routes", async () => {
