@@ -4,7 +4,7 @@ import { createOutputParser } from "../chat/parsers/index.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { planJob } from "./jobPlan.ts";
 import { JobEvents } from "./jobEvents.ts";
-import type { LoadedModel, ModelRegistry } from "./registry.ts";
+import type { LoadedModel, ModelRegistry, ModelStats } from "./registry.ts";
 import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "../core/index.ts";
 
 export class LocalEngine implements Engine {
@@ -41,6 +41,11 @@ export class LocalEngine implements Engine {
   /** Requests running or queued across every model. */
   pendingRequests(): number {
     return this.registry.pendingRequests();
+  }
+
+  /** Each model's load and traffic now (for /metrics). */
+  stats(): ModelStats[] {
+    return this.registry.stats();
   }
 
   async countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {

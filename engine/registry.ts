@@ -30,6 +30,18 @@ export interface RegistryOptions {
   download?: (spec: ModelSpec, log: (line: string) => void) => Promise<string>;
 }
 
+/** One model's load and traffic at this moment (the /metrics gauges). */
+export interface ModelStats {
+  id: string;
+  loaded: boolean;
+  /** Requests waiting: for a free sequence, or for the model's load. */
+  queued: number;
+  /** Sequences decoding (a request with n choices holds n). */
+  running: number;
+  /** Runner restarts after crashes since the server started (kept across unloads). */
+  restarts: number;
+}
+
 /** What a request holds while it runs on a model. */
 export interface LoadedModel {
   spec: ModelSpec;
@@ -56,6 +68,8 @@ class Entry {
   lastUsed = 0;
   idleTimer?: Timer;
   idleWaiters: (() => void)[] = [];
+  /** Restarts of runners this model had before its current one. */
+  pastRestarts = 0;
   readonly created = Math.floor(Date.now() / 1000);
 
   constructor(public spec: ModelSpec) {}
@@ -113,6 +127,21 @@ export class ModelRegistry {
     let pending = 0;
     for (const entry of this.#entries.values()) pending += entry.loaded?.client.inFlight ?? 0;
     return pending;
+  }
+
+  stats(): ModelStats[] {
+    return [...this.#entries.values()].map((entry) => {
+      const client = entry.loaded?.client;
+      const { running, queued } = client?.sequences() ?? { running: 0, queued: 0 };
+      return {
+        id: entry.spec.id,
+        loaded: entry.status === "loaded",
+        // While a model loads, every request holding it is waiting for the load.
+        queued: entry.status === "loading" ? entry.active : queued,
+        running,
+        restarts: entry.pastRestarts + (client?.restarts ?? 0),
+      };
+    });
   }
 
   /** The model a request names, loaded (waiting for its load when needed) and held until release(). */
@@ -179,6 +208,7 @@ export class ModelRegistry {
       contextLength: info?.contextPerSequence ?? entry.contextPerSequence ?? configuredContext(entry.spec),
       memory: entry.memory,
       loadError: entry.status === "failed" ? entry.error : undefined,
+      price: entry.spec.price,
     };
   }
 
@@ -313,6 +343,7 @@ export class ModelRegistry {
     entry.loaded = undefined;
     if (entry.status === "loaded") entry.status = "unloaded";
     if (!loaded) return;
+    entry.pastRestarts += loaded.client.restarts;
     await loaded.client.stop();
     if (why) this.#options.log(`model ${entry.spec.id} unloaded (${why})`);
   }

@@ -39,6 +39,7 @@ export class RunnerClient {
   #unsent: ToRunner[] = [];
   #nextId = 1;
   #crashes = 0;
+  #restarts = 0;
   #stopping = false;
   #everReady = false;
   #stderrTail = "";
@@ -49,6 +50,29 @@ export class RunnerClient {
 
   get inFlight(): number {
     return this.#listeners.size;
+  }
+
+  /** Restarts after a crash, since this client was created. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /**
+   * Sequences decoding now and generation jobs waiting for theirs. The runner admits jobs oldest
+   * first, each once it has a free sequence per unfinished choice, so both follow from the jobs in
+   * flight (kept in submission order) and --parallel; while the runner is down nothing runs.
+   */
+  sequences(): { running: number; queued: number } {
+    let free = this.info ? this.options.runner.parallel : 0;
+    let running = 0;
+    let queued = 0;
+    for (const choices of this.#choicesLeft.values()) {
+      if (queued === 0 && choices <= free) {
+        free -= choices;
+        running += choices;
+      } else queued++;
+    }
+    return { running, queued };
   }
 
   get ready(): boolean {
@@ -239,6 +263,7 @@ export class RunnerClient {
 
   #restart(): void {
     if (this.#stopping) return;
+    this.#restarts++;
     this.start().catch((error: Error) => this.options.log(`runner restart failed: ${error.message}`));
   }
 }
