@@ -11,6 +11,9 @@ import { ApiError } from "./api/http/errors.ts";
 import { bareRoutesAsV1 } from "./api/http/bareRoutes.ts";
 import { cors } from "./api/http/cors.ts";
 import { responsesRoutes } from "./api/responses/routes.ts";
+import { authPlugin, type AuthOptions } from "./api/auth.ts";
+import { adminTokenRoutes } from "./api/admin/tokens.ts";
+import { ensureAdminToken, openAccounts, runToken } from "./cli/token.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
 import { totalmem } from "node:os";
@@ -32,6 +35,8 @@ export interface AppOptions {
   store?: ResponseStore;
   /** Origins browsers may call from (--cors); ["*"] for any; default none. */
   corsOrigins?: string[];
+  /** Auth on: every route but /health and /openapi needs a token (tokens and quotas from here). */
+  auth?: AuthOptions;
 }
 
 /** An error outside every protocol plugin (an unknown route) answers in the shape of the path's protocol. */
@@ -46,6 +51,9 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   return app
     .onRequest(bareRoutesAsV1(app))
     .use(cors({ origins: options.corsOrigins ?? [] }))
+    // Ahead of every route it guards; with auth off neither it nor the token admin routes exist.
+    .use(options.auth ? authPlugin(engine, options.auth) : new Elysia({ name: "auth-off" }))
+    .use(options.auth ? adminTokenRoutes(options.auth.tokens, { maxBodyBytes: options.maxBodyBytes }) : new Elysia({ name: "admin-off" }))
     .use(docsPlugin(VERSION))
     .onError(({ code, error, path }) => appErrorResponse(path, error, code))
     .get(
@@ -128,12 +136,19 @@ async function serve(argv: string[]): Promise<void> {
     await engine.stop();
     process.exit(1);
   }
-  const store = openStore(flags.dataDir ?? defaultDataDir());
-  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors });
+  const dataDir = flags.dataDir ?? defaultDataDir();
+  const store = openStore(dataDir);
+  const accounts = flags.auth || config.auth ? openAccounts(dataDir) : undefined;
+  if (accounts) ensureAdminToken(accounts.tokens, dataDir, log);
+  else if (!isLoopback(flags.host))
+    log(`warning: auth is off and the server listens on ${flags.host}: anyone who can reach it can use it (start with --auth; see token create)`);
+  const auth = accounts ? { tokens: accounts.tokens, ledger: accounts.ledger } : undefined;
+  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors, auth });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: flags.maxBodyBytes + 1024, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const shutdown = async () => {
     await engine.stop();
     store.close();
+    accounts?.db.close();
     process.exit(0);
   };
   process.on("SIGINT", shutdown);
@@ -142,11 +157,17 @@ async function serve(argv: string[]): Promise<void> {
   console.error(`listening on http://${flags.host}:${app.server!.port} (models: ${names}; default ${config.defaultModel})`);
 }
 
-/** Subcommands: `runner` (started by the server itself), `pull` (download a model), `serve` (the default). */
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Subcommands: `runner` (started by the server itself), `pull` (download a model), `token` (API tokens), `serve` (the default). */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "runner") await runRunner();
   else if (command === "pull") await (await import("./cli/pull.ts")).runPull(rest);
+  else if (command === "token") await runToken(rest);
   else await serve(command === "serve" ? rest : argv);
 }
 

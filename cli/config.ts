@@ -9,7 +9,7 @@ import type { ServerFlags } from "./flags.ts";
 
 export { ConfigError };
 
-const TOP_LEVEL = ["default", "aliases", "models", "max_loaded_models"] as const;
+const TOP_LEVEL = ["default", "aliases", "models", "max_loaded_models", "auth"] as const;
 
 export const MODEL_FIELDS = [
   "id",
@@ -62,7 +62,8 @@ export async function loadModelsConfig(file: string, defaults: ModelDefaults): P
   }
   const max = raw.max_loaded_models;
   const maxLoadedModels = max === undefined || max === null ? undefined : field.int(top, "max_loaded_models", max, 1);
-  return { models, aliases, defaultModel, source: resolve(file), maxLoadedModels };
+  const auth = raw.auth === undefined || raw.auth === null ? undefined : field.bool(top, "auth", raw.auth);
+  return { models, aliases, defaultModel, source: resolve(file), maxLoadedModels, ...(auth !== undefined ? { auth } : {}) };
 }
 
 /** `--model` alone: a one-model config with the flags' settings. */

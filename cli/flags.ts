@@ -38,6 +38,8 @@ export interface ServerFlags {
   dataDir?: string;
   /** Origins allowed to call from a browser; empty = CORS off. */
   cors: string[];
+  /** Require API tokens (see `token create`); also the config file's top-level `auth: true`. */
+  auth: boolean;
   verbose: boolean;
   help: boolean;
 }
@@ -79,8 +81,9 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["--queue-size"], key: "queueSize", kind: "int", env: "LLAMA_ARG_QUEUE_SIZE", help: "requests waiting beyond --parallel before answering 503 (default: 64)" },
   { names: ["--chat-template-file"], key: "chatTemplateFile", kind: "string", env: "LLAMA_ARG_CHAT_TEMPLATE_FILE", help: "Jinja chat template to use instead of the model's" },
   { names: ["--max-body-bytes"], key: "maxBodyBytes", kind: "int", env: "LLAMA_ARG_MAX_BODY_BYTES", help: "largest request body accepted (default: 10485760)" },
-  { names: ["--data-dir"], key: "dataDir", kind: "string", env: "BUNLLAMA_DATA_DIR", help: "folder of the stored responses database (default: ~/.local/share/bunllama)" },
+  { names: ["--data-dir"], key: "dataDir", kind: "string", env: "BUNLLAMA_DATA_DIR", help: "folder of the stored responses and accounts (tokens, usage) databases (default: ~/.local/share/bunllama)" },
   { names: ["--cors"], key: "cors", kind: "list", env: "BUNLLAMA_CORS", help: "origins browsers may call from, comma-separated, or * for any (default: none)" },
+  { names: ["--auth"], key: "auth", kind: "bool", env: "BUNLLAMA_AUTH", help: "require an API token on every route but /health and /openapi (tokens: `token create`; default: off)" },
   { names: ["-v", "--verbose"], key: "verbose", kind: "bool", env: "LLAMA_ARG_VERBOSE", help: "show llama.cpp's own log" },
   { names: ["-h", "--help"], key: "help", kind: "bool", help: "show this help" },
 ];
@@ -104,6 +107,7 @@ export const DEFAULT_FLAGS: ServerFlags = {
   queueSize: 64,
   maxBodyBytes: 10 * 1024 * 1024,
   cors: [],
+  auth: false,
   verbose: false,
   help: false,
 };

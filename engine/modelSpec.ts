@@ -43,6 +43,8 @@ export interface ModelsConfig {
   source?: string;
   /** Most models loaded at once (top-level `max_loaded_models`); undefined = the flag's value. */
   maxLoadedModels?: number;
+  /** Top-level `auth`: require API tokens, as --auth does. */
+  auth?: boolean;
 }
 
 /** The server flags' values: what a model entry gets for each setting it does not give. */
