@@ -55,6 +55,15 @@ export interface Receipt {
   executionId: string;
   requestId: string;
   creditsCharged: number;
+  /** A group execution paused for approval of the tool calls it ended with (POST /v1/chat/resume). */
+  approval?: { approvalId: string; expiresAt: string };
+}
+
+/** A paused group execution continued: which of its pending tool calls run, which are denied. */
+export interface ResumeDecision {
+  approvalId: string;
+  approvedToolExecutionIds: string[];
+  deniedTools: { toolExecutionId: string; reason?: string }[];
 }
 
 export interface GenerateRequest {
@@ -62,6 +71,8 @@ export interface GenerateRequest {
   model: string;
   /** Who asked (accounting); absent in tests of the protocol layers alone. */
   caller?: RequestCaller;
+  /** Continues a group execution paused for approval (model is then "group:<uuid>"). */
+  resume?: ResumeDecision;
   messages: ChatMessage[];
   /** What the request says; the engine fills the rest from the model's defaults, then the server's. */
   sampling: Partial<SamplingParams>;
@@ -184,6 +195,8 @@ export interface ModelInfo {
   memory?: { ramBytes: number; vramBytes: number };
   /** Why the last load failed (status "failed"). */
   loadError?: string;
+  /** Credits per 1K prompt / completion tokens (the usage ledger); undefined = free. */
+  price?: { prompt: number; completion: number };
 }
 
 /** What the HTTP layer needs from the engine. */
