@@ -59,7 +59,9 @@ function pathOf(url: string): string {
   return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
-const isAnthropic = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
+/** Anthropic's shape on its paths, and on the model list when an Anthropic client asks (as the models routes answer). */
+const isAnthropic = (request: Request, path: string) =>
+  /^(\/v1)?\/messages(\/|$)/.test(path) || (/^(\/v1)?\/models(\/|$)/.test(path) && request.headers.has("anthropic-version"));
 
 /** An error in the shape of the path's protocol, with the request id and any CORS headers set so far. */
 function refuse(request: Request, path: string, error: ApiError, set: Record<string, unknown>): Response {
@@ -68,7 +70,7 @@ function refuse(request: Request, path: string, error: ApiError, set: Record<str
   for (const [k, v] of Object.entries(set)) if (typeof v === "string") headers.set(k, v);
   for (const [k, v] of Object.entries(error.headers ?? {})) headers.set(k, v);
   headers.set("x-request-id", requestId);
-  if (isAnthropic(path)) {
+  if (isAnthropic(request, path)) {
     const { status, body } = anthropicError(error);
     for (const [k, v] of Object.entries(requestIdHeaders(requestId))) headers.set(k, v);
     return Response.json(body, { status, headers });
@@ -88,10 +90,10 @@ function unusable(token: TokenRecord | undefined, now: number): ApiError | undef
   return undefined;
 }
 
-/** The model a generation body asks for; the default model when it names none. */
+/** The model a generation body asks for (every protocol's schema requires it). */
 function requestedModel(body: unknown): string {
   const model = (body as { model?: unknown } | null)?.model;
-  return typeof model === "string" && model !== "" ? model : "default";
+  return typeof model === "string" ? model : "";
 }
 
 export function authPlugin(engine: Engine, { tokens, ledger }: AuthOptions) {

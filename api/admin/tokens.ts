@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import { CreatedToken, TokenCreateRequest, TokenList, TokenObject } from "../../schemas/admin.ts";
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { parseExpiry, parseScopes, TokenError, type TokenRecord, type TokenSpec, type TokenStore } from "../../store/tokens.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, rawBodyOf, readJsonBody } from "../http/body.ts";
 import { ApiError, badRequest } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
@@ -66,7 +66,11 @@ export function adminTokenRoutes(tokens: TokenStore, options: { maxBodyBytes?: n
     .onError(protocolErrorHandler(TokenCreateRequest, openAIErrorResponse, "admin"))
     .post(
       "/v1/admin/tokens",
-      ({ body, set }) => {
+      ({ body, request, set }) => {
+        // Validation drops fields it does not know: name the first one instead.
+        const sent = Object.keys(JSON.parse(rawBodyOf(request) ?? "{}"));
+        const unknown = sent.find((key) => !(key in TokenCreateRequest.properties));
+        if (unknown) throw new ApiError("invalid_request", "unknown_parameter", `Unknown parameter: '${unknown.slice(0, 64)}'.`, unknown.slice(0, 64));
         try {
           const { token, secret } = tokens.create(toSpec(body, Date.now()));
           set.status = 201;
