@@ -164,7 +164,21 @@ export const MessagesRequest = t.Object(
     top_p: opt(t.Number({ minimum: 0, maximum: 1 }), modelDefault("Nucleus sampling; 1 = off.", D.topP)),
     ...LlamaSamplingFields,
     seed: opt(Int(), "Sampling seed; absent or negative = random."),
-    metadata: ignored("Request metadata (user_id)."),
+    metadata: opt(
+      t.Object(
+        {
+          user_id: opt(t.String(), "The end user's id (accepted, not recorded)."),
+          request_id: opt(
+            t.String(),
+            "The request's id (1-128 visible ASCII characters): the `x-request-id` and `request-id` headers and the usage ledger.",
+          ),
+          mode: opt(t.String(), "Recorded in the usage ledger."),
+        },
+        // Open so that an unknown key is named in the 400 (Elysia would strip it).
+        { additionalProperties: true },
+      ),
+      "Request metadata. Other keys are a 400.",
+    ),
     service_tier: ignored("Capacity tier: there is one here."),
     speed: ignored("Fast mode: there is one speed here."),
     inference_geo: ignored("Inference region."),

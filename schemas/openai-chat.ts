@@ -141,6 +141,12 @@ export const ChatCompletionRequest = t.Object(
       { default: 1 },
     ),
     user: opt(t.String(), "End-user id (accepted, ignored)."),
+    metadata: opt(
+      t.Record(t.String(), t.String()),
+      "Up to 16 string key-value pairs (keys up to 64 characters, values up to 512). `request_id` (1-128 visible ASCII " +
+        "characters) becomes the request's id: the `x-request-id` header, `kitemesh.request_id` and the usage ledger; " +
+        "`mode` is recorded in the ledger. Without `request_id` the id is the `x-request-id` request header's, else a generated one.",
+    ),
     tools: opt(t.Array(Tool, { maxItems: 128 }), "Functions the model may call."),
     tool_choice: opt(ToolChoice, "Whether and which tool the model must call."),
     parallel_tool_calls: opt(t.Boolean(), "Allow several tool calls in one turn.", { default: true }),
@@ -228,6 +234,16 @@ export const ChatUsage = t.Object(
 );
 export type ChatUsage = typeof ChatUsage.static;
 
+export const Kitemesh = t.Object(
+  {
+    execution_id: t.String({ description: "This server's id for this execution (a UUID)." }),
+    credits_charged: t.Number({ description: "Credits charged, from the model's price per 1K prompt and completion tokens (0 when it has none)." }),
+    request_id: t.String({ description: "metadata.request_id, else the request's x-request-id or a generated id." }),
+  },
+  { description: "Accounting of the request: on the answer, or on the last chunk of a stream." },
+);
+export type Kitemesh = typeof Kitemesh.static;
+
 export const FinishReason = t.Union([t.Literal("stop"), t.Literal("length"), t.Literal("tool_calls")]);
 
 export const ChatCompletion = t.Object({
@@ -249,6 +265,7 @@ export const ChatCompletion = t.Object({
     }),
   ),
   usage: ChatUsage,
+  kitemesh: t.Optional(Kitemesh),
   prompt: t.Optional(t.String({ description: "The rendered prompt, when return_prompt was set." })),
 });
 export type ChatCompletion = typeof ChatCompletion.static;
@@ -281,6 +298,7 @@ export const ChatCompletionChunk = t.Object(
       }),
     ),
     usage: t.Optional(ChatUsage),
+    kitemesh: t.Optional(Kitemesh),
   },
   { description: "One server-sent event of a streamed completion (`data: <chunk>`), ended by `data: [DONE]`." },
 );

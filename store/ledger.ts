@@ -13,6 +13,8 @@ export interface UsageStart {
   model: string;
   /** Unix milliseconds. */
   startedAt: number;
+  /** metadata.mode as the client sent it. */
+  mode?: string;
 }
 
 export interface UsageEnd {
@@ -33,6 +35,56 @@ export interface UsageTotals {
   credits: number;
 }
 
+/** What /v1/usage can group by. "day" is the UTC calendar day of the request's start. */
+export type UsageGroup = "model" | "day" | "token" | "endpoint";
+
+export interface UsageQuery {
+  /** Unix ms, inclusive. */
+  fromMs?: number;
+  /** Unix ms, exclusive. */
+  toMs?: number;
+  /** One token's rows (null: the rows with no token, auth off); undefined: every row. */
+  tokenId?: string | null;
+  groupBy: UsageGroup[];
+}
+
+export interface UsageSums {
+  requests: number;
+  /** Finished with a status of 400 or more (499: the client went away). */
+  errors: number;
+  /** Still running (or lost to a crash: never finished). */
+  inFlight: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  credits: number;
+}
+
+export interface UsageBucket extends UsageSums {
+  model?: string;
+  /** YYYY-MM-DD, UTC. */
+  day?: string;
+  tokenId?: string | null;
+  endpoint?: string;
+}
+
+const GROUP_COLUMNS: Record<UsageGroup, string> = {
+  model: "model",
+  day: "strftime('%Y-%m-%d', started_at / 1000, 'unixepoch')",
+  token: "token_id",
+  endpoint: "endpoint",
+};
+
+const SUMS = `COUNT(*) AS requests,
+  COALESCE(SUM(status >= 400), 0) AS errors,
+  COALESCE(SUM(status IS NULL), 0) AS inFlight,
+  COALESCE(SUM(prompt_tokens), 0) AS promptTokens,
+  COALESCE(SUM(cached_tokens), 0) AS cachedTokens,
+  COALESCE(SUM(completion_tokens), 0) AS completionTokens,
+  COALESCE(SUM(reasoning_tokens), 0) AS reasoningTokens,
+  COALESCE(SUM(credits), 0) AS credits`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS usage (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,7 +101,8 @@ CREATE TABLE IF NOT EXISTS usage (
   duration_ms INTEGER,
   -- NULL while the request is in flight.
   status INTEGER,
-  credits REAL NOT NULL DEFAULT 0
+  credits REAL NOT NULL DEFAULT 0,
+  mode TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_token_time ON usage (token_id, started_at);
 CREATE INDEX IF NOT EXISTS usage_time ON usage (started_at);
@@ -58,15 +111,18 @@ CREATE INDEX IF NOT EXISTS usage_time ON usage (started_at);
 export class UsageLedger {
   constructor(readonly db: Database) {
     db.exec(SCHEMA);
+    // A database made before the mode column existed gets it.
+    const columns = db.query<{ name: string }, []>("PRAGMA table_info(usage)").all();
+    if (!columns.some((c) => c.name === "mode")) db.exec("ALTER TABLE usage ADD COLUMN mode TEXT");
   }
 
   /** Opens the request's row; returns its id for finish(). */
   begin(start: UsageStart): number {
     const row = this.db
-      .query<{ id: number }, [string, string, string | null, string, string, number]>(
-        "INSERT INTO usage (request_id, execution_id, token_id, endpoint, model, started_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      .query<{ id: number }, [string, string, string | null, string, string, number, string | null]>(
+        "INSERT INTO usage (request_id, execution_id, token_id, endpoint, model, started_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
       )
-      .get(start.requestId, start.executionId, start.tokenId, start.endpoint, start.model, start.startedAt);
+      .get(start.requestId, start.executionId, start.tokenId, start.endpoint, start.model, start.startedAt, start.mode ?? null);
     return row!.id;
   }
 
@@ -86,5 +142,32 @@ export class UsageLedger {
       )
       .get(tokenId, sinceMs)!;
     return { requests: row.requests, tokens: row.tokens ?? 0, credits: row.credits ?? 0 };
+  }
+
+  /** Sums per bucket (ordered by the groups' values) and over every matching row. */
+  report(query: UsageQuery): { buckets: UsageBucket[]; total: UsageSums } {
+    const where: string[] = [];
+    const params: (string | number | null)[] = [];
+    if (query.fromMs !== undefined) where.push("started_at >= ?"), params.push(query.fromMs);
+    if (query.toMs !== undefined) where.push("started_at < ?"), params.push(query.toMs);
+    if (query.tokenId !== undefined) where.push("token_id IS ?"), params.push(query.tokenId);
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const groups = [...new Set(query.groupBy)];
+    const keys = groups.map((g) => `${GROUP_COLUMNS[g]} AS "${g}"`);
+    const total = this.db.query<UsageSums, typeof params>(`SELECT ${SUMS} FROM usage ${filter}`).get(...params)!;
+    if (groups.length === 0) return { buckets: [], total };
+    const order = groups.map((_, i) => String(i + 1)).join(", ");
+    const rows = this.db
+      .query<Record<string, string | number | null>, typeof params>(`SELECT ${keys.join(", ")}, ${SUMS} FROM usage ${filter} GROUP BY ${order} ORDER BY ${order}`)
+      .all(...params);
+    const buckets = rows.map(({ model, day, token, endpoint, ...sums }) => {
+      const bucket: UsageBucket = sums as unknown as UsageSums;
+      if (groups.includes("model")) bucket.model = model as string;
+      if (groups.includes("day")) bucket.day = day as string;
+      if (groups.includes("token")) bucket.tokenId = token as string | null;
+      if (groups.includes("endpoint")) bucket.endpoint = endpoint as string;
+      return bucket;
+    });
+    return { buckets, total };
   }
 }

@@ -33,6 +33,15 @@ export function fromMessagesRequest(body: MessagesRequest, signer: ThinkingSigne
   };
 }
 
+const METADATA_KEYS = new Set(["user_id", "request_id", "mode"]);
+
+/** Anthropic's metadata has user_id; request_id and mode are this server's. Any other key is refused. */
+export function checkMetadata(metadata: MessagesRequest["metadata"]): void {
+  for (const key of Object.keys(metadata ?? {})) {
+    if (!METADATA_KEYS.has(key)) throw unsupportedParameter(`metadata.${key}`, `metadata.${key}`);
+  }
+}
+
 /** count_tokens: the same prompt, nothing generated. */
 export function fromCountTokensRequest(body: CountTokensRequest, signer: ThinkingSigner): GenerateRequest {
   return { ...fromPrompt(body, signer), sampling: toSampling({}), stop: [] };

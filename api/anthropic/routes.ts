@@ -2,15 +2,17 @@
 // full message, a stream). `?beta=true` and the anthropic-version / anthropic-beta headers are
 // accepted and change nothing: every beta this server has is always on.
 import { Elysia } from "elysia";
-import type { Engine } from "../../core/index.ts";
+import type { Engine, GenerateRequest } from "../../core/index.ts";
 import { AnthropicErrorBody, AnthropicMessage, CountTokensRequest, MessagesRequest, TokenCount } from "../../schemas/anthropic-messages.ts";
 import { accumulate, collectEvents, ensureModel, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
+import { requestContext } from "../http/requestContext.ts";
+import { requestCaller } from "../http/requestId.ts";
 import { sseResponse } from "../http/sse.ts";
-import { anthropicErrorResponse, newRequestId, requestIdHeaders } from "./errors.ts";
-import { fromCountTokensRequest, fromMessagesRequest, thinkingOmitted } from "./fromRequest.ts";
+import { anthropicErrorResponse, requestIdHeaders } from "./errors.ts";
+import { checkMetadata, fromCountTokensRequest, fromMessagesRequest, thinkingOmitted } from "./fromRequest.ts";
 import { MessageStreamConverter, PING } from "./streamConverter.ts";
 import { ThinkingSigner } from "./thinkingSignature.ts";
 import { newMessageId, toMessage, type MessageContext } from "./toResponse.ts";
@@ -44,9 +46,12 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
       .post(
         "/v1/messages",
         async ({ body, request, set }) => {
-          const requestId = newRequestId();
+          // First: a client's request_id names every answer from here on, errors included.
+          const caller = requestCaller(request, set, "messages", body.metadata);
+          const requestId = caller.requestId;
           Object.assign(set.headers, requestIdHeaders(requestId));
-          const req = fromMessagesRequest(body, signer);
+          checkMetadata(body.metadata);
+          const req: GenerateRequest = { ...fromMessagesRequest(body, signer), caller };
           const generation = await startGeneration(engine, req, request.signal);
           const ctx: MessageContext = {
             id: newMessageId(),
@@ -78,8 +83,8 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
       )
       .post(
         "/v1/messages/count_tokens",
-        async ({ body, set }) => {
-          Object.assign(set.headers, requestIdHeaders(newRequestId()));
+        async ({ body, request, set }) => {
+          Object.assign(set.headers, requestIdHeaders(requestContext(request).requestId));
           const req = fromCountTokensRequest(body, signer);
           ensureModel(engine, req.model);
           const counted = await engine.countTokens(req);

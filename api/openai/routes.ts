@@ -1,7 +1,7 @@
 // OpenAI Chat Completions routes. Thin: validate, translate, and map three outcomes only
 // (an error, a full response, a stream).
 import { Elysia } from "elysia";
-import type { Engine } from "../../core/index.ts";
+import type { Engine, GenerateEvent, GenerateRequest, Receipt } from "../../core/index.ts";
 import {
   ChatCompletion,
   ChatCompletionRequest,
@@ -10,6 +10,7 @@ import {
 import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
+import { checkMetadata, requestCaller } from "../http/requestId.ts";
 import { sseResponse } from "../http/sse.ts";
 import { openAIErrorResponse } from "./errors.ts";
 import { fromChatRequest, usageMode } from "./fromRequest.ts";
@@ -32,8 +33,11 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
       .onError(protocolErrorHandler(ChatCompletionRequest, openAIErrorResponse, "openai"))
       .post(
         "/v1/chat/completions",
-        async ({ body, request }) => {
-          const req = fromChatRequest(body);
+        async ({ body, request, set }) => {
+          // First: a client's request_id names every answer from here on, errors included.
+          const caller = requestCaller(request, set, "chat-completions", body.metadata);
+          checkMetadata(body.metadata);
+          const req: GenerateRequest = { ...fromChatRequest(body), caller };
           const generation = await startGeneration(engine, req, request.signal);
           const ctx: CompletionContext = {
             id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
@@ -41,8 +45,12 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
             model: body.model,
             logprobs: req.topLogprobs !== undefined,
             returnPrompt: req.returnPrompt,
+            caller,
           };
-          if (!body.stream) return toChatCompletion(accumulateChoices(await collectEvents(generation)), ctx);
+          if (!body.stream) {
+            const events = await collectEvents(generation);
+            return toChatCompletion(accumulateChoices(events), ctx, receiptOf(events));
+          }
           const converter = new ChatStreamConverter({ ...ctx, usage: usageMode(body), n: req.n });
           // Elysia sends a Response as is (no response validation); the cast only satisfies its
           // typing, which does not accept a union of a schema type and Response.
@@ -63,4 +71,10 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
         },
       )
   );
+}
+
+/** The receipt the accounting layer put on "done", if it did. */
+function receiptOf(events: GenerateEvent[]): Receipt | undefined {
+  const done = events.findLast((ev) => ev.type === "done");
+  return done?.type === "done" ? done.receipt : undefined;
 }

@@ -4,7 +4,7 @@ import type { ChatCompletionChunk } from "../../schemas/openai-chat.ts";
 import type { StreamConverter } from "../generation.ts";
 import type { SseFrame } from "../http/sse.ts";
 import { openAIError } from "./errors.ts";
-import { toFinishReason, toLogprobs, toUsage, type CompletionContext } from "./toResponse.ts";
+import { toFinishReason, toKitemesh, toLogprobs, toUsage, type CompletionContext } from "./toResponse.ts";
 
 /**
  * "separate": OpenAI's stream_options.include_usage — a last chunk with `choices: []` and the
@@ -73,8 +73,11 @@ export class ChatStreamConverter implements StreamConverter {
         this.state = "completed";
         const last = this.lastEnded ?? { choice: 0, finishReason: ev.finishReason };
         const usage = toUsage(ev.usage);
-        const frames = this.finish(last.choice, last.finishReason, this.ctx.usage === "final" ? usage : undefined);
-        if (this.ctx.usage === "separate") frames.push(frame({ ...this.base(), choices: [], usage }));
+        // kitemesh rides on the last chunk: the separate usage chunk, else the finish chunk.
+        const kitemesh = toKitemesh(ev.receipt, this.ctx);
+        const separate = this.ctx.usage === "separate";
+        const frames = this.finish(last.choice, last.finishReason, this.ctx.usage === "final" ? usage : undefined, separate ? undefined : kitemesh);
+        if (separate) frames.push(frame({ ...this.base(), choices: [], usage, ...(kitemesh ? { kitemesh } : {}) }));
         return [...frames, { data: "[DONE]" }];
       }
       case "error":
@@ -94,9 +97,9 @@ export class ChatStreamConverter implements StreamConverter {
   }
 
   /** A choice's finish chunk; an empty choice still owes the client its role chunk first. */
-  private finish(choice: number, reason: FinishReason, usage?: unknown): SseFrame[] {
+  private finish(choice: number, reason: FinishReason, usage?: unknown, kitemesh?: unknown): SseFrame[] {
     const frames = this.roleSent.has(choice) ? [] : [this.chunk(choice, { content: "" })];
-    frames.push(this.chunk(choice, {}, toFinishReason(reason), null, usage));
+    frames.push(this.chunk(choice, {}, toFinishReason(reason), null, usage, kitemesh));
     return frames;
   }
 
@@ -105,7 +108,14 @@ export class ChatStreamConverter implements StreamConverter {
   }
 
   /** The first delta of each choice carries its role. */
-  private chunk(choice = 0, d: Delta, finish: Choice["finish_reason"] = null, logprobs: Choice["logprobs"] = null, usage?: unknown): SseFrame {
+  private chunk(
+    choice = 0,
+    d: Delta,
+    finish: Choice["finish_reason"] = null,
+    logprobs: Choice["logprobs"] = null,
+    usage?: unknown,
+    kitemesh?: unknown,
+  ): SseFrame {
     let delta = d;
     if (!this.roleSent.has(choice)) {
       this.roleSent.add(choice);
@@ -114,6 +124,7 @@ export class ChatStreamConverter implements StreamConverter {
     const chunk: Record<string, unknown> = { ...this.base(), choices: [{ index: choice, delta, logprobs, finish_reason: finish }] };
     if (this.ctx.usage === "separate") chunk.usage = null;
     else if (usage) chunk.usage = usage;
+    if (kitemesh) chunk.kitemesh = kitemesh;
     return frame(chunk);
   }
 }

@@ -1,7 +1,7 @@
 // A finished generation -> an OpenAI chat.completion object. Pure.
-import type { FinishReason, TokenLogprob, Usage } from "../../core/index.ts";
+import type { FinishReason, Receipt, RequestCaller, TokenLogprob, Usage } from "../../core/index.ts";
 import type { Completion, Completions } from "../generation.ts";
-import type { ChatCompletion, ChatUsage, ChoiceLogprobs } from "../../schemas/openai-chat.ts";
+import type { ChatCompletion, ChatUsage, ChoiceLogprobs, Kitemesh } from "../../schemas/openai-chat.ts";
 
 export interface CompletionContext {
   id: string;
@@ -13,6 +13,8 @@ export interface CompletionContext {
   logprobs?: boolean;
   /** The request asked for the rendered prompt (return_prompt). */
   returnPrompt?: boolean;
+  /** The request's ids: the `kitemesh` object when no receipt came (an engine that does not meter). */
+  caller?: Pick<RequestCaller, "requestId" | "executionId">;
 }
 
 const FINISH: Record<FinishReason, ChatCompletion["choices"][number]["finish_reason"]> = {
@@ -24,7 +26,7 @@ const FINISH: Record<FinishReason, ChatCompletion["choices"][number]["finish_rea
 export const toFinishReason = (reason: FinishReason) => FINISH[reason];
 
 /** One choice (a Completion) or several (Completions, from a request with n > 1). */
-export function toChatCompletion(done: Completion | Completions, ctx: CompletionContext): ChatCompletion {
+export function toChatCompletion(done: Completion | Completions, ctx: CompletionContext, receipt?: Receipt): ChatCompletion {
   const all: Completions = "choices" in done ? done : { prompt: done.prompt, choices: [done], usage: done.usage };
   const completion: ChatCompletion = {
     id: ctx.id,
@@ -34,6 +36,8 @@ export function toChatCompletion(done: Completion | Completions, ctx: Completion
     choices: all.choices.map((choice, index) => toChoice(choice, index, ctx)),
     usage: toUsage(all.usage),
   };
+  const kitemesh = toKitemesh(receipt, ctx);
+  if (kitemesh) completion.kitemesh = kitemesh;
   if (ctx.returnPrompt && all.prompt !== undefined) completion.prompt = all.prompt;
   return completion;
 }
@@ -70,6 +74,13 @@ export function toUsage(u: Usage): ChatUsage {
     completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
     prompt_tokens_details: { cached_tokens: u.cachedPromptTokens },
   };
+}
+
+/** The reference's accounting object: the receipt's, else the request's ids and nothing charged. */
+export function toKitemesh(receipt: Receipt | undefined, ctx: CompletionContext): Kitemesh | undefined {
+  if (receipt) return { execution_id: receipt.executionId, credits_charged: receipt.creditsCharged, request_id: receipt.requestId };
+  if (ctx.caller) return { execution_id: ctx.caller.executionId, credits_charged: 0, request_id: ctx.caller.requestId };
+  return undefined;
 }
 
 export function toLogprobs(tokens: TokenLogprob[]): NonNullable<ChoiceLogprobs> {

@@ -16,6 +16,7 @@ import { ensureModel, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
 import { ApiError, echo } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
+import { checkMetadata, requestCaller } from "../http/requestId.ts";
 import { sseResponse, type SseFrame } from "../http/sse.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
 import { fromResponsesRequest, type ResponsesPlan } from "./fromRequest.ts";
@@ -76,7 +77,11 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       .post(
         "/v1/responses",
         async ({ body, request, set }) => {
+          // First: a client's request_id names every answer from here on, errors included.
+          const caller = requestCaller(request, set, "responses", body.metadata);
+          checkMetadata(body.metadata);
           const planned = await plan(body);
+          planned.request.caller = caller;
           const headers = noteHeaders(planned);
           const ctx: ResponseContext = {
             id: newResponseId(),
