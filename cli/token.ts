@@ -1,12 +1,10 @@
 // `token create|list|revoke`: manage API tokens in <data-dir>/accounts.sqlite, also while the
 // server runs (it looks each request's token up, so a revocation takes effect at once). Also the
 // server's first start with auth on: an admin token written to a file only its owner can read.
-import type { Database } from "bun:sqlite";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase } from "../store/database.ts";
+import { openAccounts } from "../store/accounts.ts";
 import { defaultDataDir } from "../store/index.ts";
-import { UsageLedger } from "../store/ledger.ts";
 import { parseExpiry, parseScopes, SCOPES, TokenError, TokenStore, type TokenRecord, type TokenSpec } from "../store/tokens.ts";
 
 export const TOKEN_HELP = `usage: bunllama token <command> [options]
@@ -27,20 +25,6 @@ options:
   --data-dir DIR   folder of accounts.sqlite (env BUNLLAMA_DATA_DIR; default ${defaultDataDir()})
   -h, --help       show this help
 `;
-
-/** Tokens and usage share one database file. */
-export const accountsPath = (dataDir: string) => join(dataDir, "accounts.sqlite");
-
-export interface Accounts {
-  db: Database;
-  tokens: TokenStore;
-  ledger: UsageLedger;
-}
-
-export function openAccounts(dataDir: string): Accounts {
-  const db = openDatabase(accountsPath(dataDir));
-  return { db, tokens: new TokenStore(db), ledger: new UsageLedger(db) };
-}
 
 /** First start with auth on: an admin token (every scope) in <data-dir>/admin-token, mode 0600. */
 export function ensureAdminToken(tokens: TokenStore, dataDir: string, log: (line: string) => void): void {
