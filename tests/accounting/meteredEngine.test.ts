@@ -7,17 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MeteredEngine } from "../../accounting/meteredEngine.ts";
-import type { GenerateEvent, GenerateRequest, ModelInfo, RequestCaller } from "../../core/index.ts";
+import type { GenerateEvent, GenerateRequest, RequestCaller } from "../../core/index.ts";
 import { openDatabase } from "../../store/database.ts";
 import { UsageLedger } from "../../store/ledger.ts";
 import { HELLO, ScriptedEngine, usage } from "../support/scriptedEngine.ts";
-
-/** The scripted engine with a price on its model: 2 credits per 1K prompt tokens, 10 per 1K completion. */
-class PricedEngine extends ScriptedEngine {
-  override listModels(): ModelInfo[] {
-    return super.listModels().map((m) => (m.id === "test-model" ? { ...m, price: { prompt: 2, completion: 10 } } : m));
-  }
-}
+import { PricedEngine } from "./pricedEngine.ts";
 
 interface Row {
   request_id: string;
