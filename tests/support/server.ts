@@ -1,5 +1,8 @@
 // Starts the real engine (runner processes, libllama) behind the real app, for end-to-end tests.
 import { IDLE_TIMEOUT_SECONDS } from "../../api/http/sse.ts";
+import { bareRoutesAsV1 } from "../../api/http/bareRoutes.ts";
+import { Elysia, type AnyElysia } from "elysia";
+import type { Engine } from "../../core/index.ts";
 import OpenAI from "openai";
 import { basename } from "node:path";
 import { mkdtempSync } from "node:fs";
@@ -9,11 +12,11 @@ import { LocalEngine } from "../../engine/localEngine.ts";
 import type { ModelSpec } from "../../engine/modelSpec.ts";
 import type { RunnerOptions } from "../../engine/protocol.ts";
 import { ModelRegistry } from "../../engine/registry.ts";
-import { createApp } from "../../server.ts";
+import { createApp, type AppOptions } from "../../server.ts";
 
 export interface TestServer {
   engine: LocalEngine;
-  app: ReturnType<typeof createApp>;
+  app: AnyElysia;
   /** The base URL of a real listening socket (for disconnects and raw HTTP). */
   url: string;
   modelId: string;
@@ -46,7 +49,15 @@ export function testModelSpec(id: string, path: string, overrides: Partial<Model
 export async function startTestServer(
   modelPath: string,
   runner: Partial<RunnerOptions> = {},
-  extra: { queueSize?: number; chatTemplate?: string; maxBodyBytes?: number } = {},
+  extra: {
+    queueSize?: number;
+    chatTemplate?: string;
+    maxBodyBytes?: number;
+    /** The engine the routes use, wrapping the real one (a decorator under test). */
+    wrapEngine?: (engine: LocalEngine) => Engine;
+    /** Plugins ahead of the app's routes (see appWithPlugins). */
+    plugins?: AnyElysia[];
+  } = {},
 ): Promise<TestServer> {
   const modelId = basename(modelPath).replace(/\.gguf$/, "");
   let chatTemplateFile: string | undefined;
@@ -63,7 +74,7 @@ export async function startTestServer(
   );
   const engine = new LocalEngine(registry);
   await engine.preload(modelId);
-  const app = createApp(engine, { maxBodyBytes: extra.maxBodyBytes });
+  const app = appWithPlugins(extra.wrapEngine?.(engine) ?? engine, extra.plugins ?? [], { maxBodyBytes: extra.maxBodyBytes });
   app.listen({ hostname: "127.0.0.1", port: 0, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const url = `http://127.0.0.1:${app.server!.port}`;
   return {
@@ -85,6 +96,19 @@ export async function startTestServer(
       void engine.stop();
     },
   };
+}
+
+/**
+ * createApp behind plugins whose hooks must see its routes (Elysia applies a hook only to the
+ * routes registered after it). The bare-URL rewrite runs first, as in createApp, so that a
+ * rewritten request passes the plugins' hooks once, under its /v1 route.
+ */
+export function appWithPlugins(engine: Engine, plugins: AnyElysia[], options: AppOptions = {}): AnyElysia {
+  if (plugins.length === 0) return createApp(engine, options);
+  const root = new Elysia();
+  root.onRequest(bareRoutesAsV1(root));
+  for (const plugin of plugins) root.use(plugin);
+  return root.use(createApp(engine, options));
 }
 
 /** Reads an SSE body into its data payloads (JSON parsed, "[DONE]" kept as a string). */
