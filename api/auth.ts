@@ -51,12 +51,15 @@ export function presentedSecret(headers: Headers): string | undefined {
   return bearer ?? (headers.get("x-api-key")?.trim() || undefined);
 }
 
-/** The path as Elysia's router reads it: the raw request target up to the query. */
+/**
+ * The path exactly as Elysia's router reads it (from the first "/" at index 11 or later), so the
+ * scope is decided on the path that gets routed, whatever the Host header (a one-letter host
+ * shifts that start into the path).
+ */
 function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  const end = url.indexOf("?", start);
-  return end < 0 ? url.slice(start) : url.slice(start, end);
+  const start = url.indexOf("/", 11);
+  const query = url.indexOf("?", start + 1);
+  return query === -1 ? url.substring(start) : url.substring(start, query);
 }
 
 /** Anthropic's shape on its paths, and on the model list when an Anthropic client asks (as the models routes answer). */
@@ -104,6 +107,11 @@ export function authPlugin(engine: Engine, { tokens, ledger }: AuthOptions) {
     return id !== undefined && engine.resolveModel(allowed) === id;
   };
 
+  const release = (request: Request) => {
+    const context = requestContext(request);
+    if (context.token) quotas.release(context.token.id, context.executionId);
+  };
+
   return new Elysia({ name: "auth" })
     .onRequest(({ request, set }) => {
       const path = pathOf(request.url);
@@ -135,6 +143,7 @@ export function authPlugin(engine: Engine, { tokens, ledger }: AuthOptions) {
       if (!allowed || !namesModel(request.method, path)) return;
       const requested = requestedModel(body);
       if (allowed.some((m) => sameModel(m, requested))) return;
+      release(request);
       return refuse(
         request,
         path,
@@ -142,9 +151,11 @@ export function authPlugin(engine: Engine, { tokens, ledger }: AuthOptions) {
         set.headers as Record<string, unknown>,
       );
     })
-    .onAfterResponse(({ request }) => {
-      const context = requestContext(request);
-      if (context.token) quotas.release(context.token.id, context.executionId);
-    })
+    // The quota hold ends with the answer: by then an admitted generation has its ledger row (it
+    // opens with the first event, which the route awaits), and a refused one never will. Released
+    // here rather than in onAfterResponse alone, which runs a tick later.
+    .onAfterHandle(({ request }) => release(request))
+    .onError(({ request }) => release(request))
+    .onAfterResponse(({ request }) => release(request))
     .as("global");
 }

@@ -3,6 +3,7 @@
 // in each protocol's shape; concurrent requests on one token admitted exactly up to the limit.
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { GenerateEvent, GenerateRequest } from "../../core/index.ts";
+import { MeteredEngine } from "../../accounting/meteredEngine.ts";
 import { QuotaGate } from "../../api/quota.ts";
 import { createApp } from "../../server.ts";
 import { openDatabase } from "../../store/database.ts";
@@ -138,6 +139,29 @@ describe("quotas over HTTP", () => {
     // Quotas count generations: listing models is not one.
     const models = await app.handle(new Request("http://localhost/v1/models", { headers: { authorization: `Bearer ${secret}` } }));
     expect(models.status).toBe(200);
+  });
+
+  test("with the ledger written by the metered engine: finished requests keep counting, per minute and per day", async () => {
+    const app = createApp(new MeteredEngine(new ScriptedEngine(), ledger), { auth: { tokens, ledger } });
+    const perMinute = tokens.create({ name: "rpm", scopes: ["chat-completions"], quotas: { requestsPerMinute: 2 } }).secret;
+    expect((await post(app, "/v1/chat/completions", perMinute, chatBody)).status).toBe(200);
+    expect((await post(app, "/v1/chat/completions", perMinute, chatBody)).status).toBe(200);
+    const third = await post(app, "/v1/chat/completions", perMinute, chatBody);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+    // A request refused by validation never reached the ledger: it does not count.
+    const other = tokens.create({ name: "rpm1", scopes: ["chat-completions"], quotas: { requestsPerMinute: 1 } }).secret;
+    expect((await post(app, "/v1/chat/completions", other, { model: "test-model" })).status).toBe(400);
+    expect((await post(app, "/v1/chat/completions", other, chatBody)).status).toBe(200);
+    expect((await post(app, "/v1/chat/completions", other, chatBody)).status).toBe(429);
+
+    // Each scripted answer is 5 prompt + 2 completion tokens: the third request is over 14.
+    const perDay = tokens.create({ name: "day", scopes: ["messages"], quotas: { tokensPerDay: 14 } }).secret;
+    expect((await post(app, "/v1/messages", perDay, messagesBody, "x-api-key")).status).toBe(200);
+    expect((await post(app, "/v1/messages", perDay, messagesBody, "x-api-key")).status).toBe(200);
+    const over = await post(app, "/v1/messages", perDay, messagesBody, "x-api-key");
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { message: string } }).error.message).toContain("14 of 14 tokens per day");
   });
 
   test("concurrent requests on one token: exactly the limit is admitted, the rest get 429", async () => {

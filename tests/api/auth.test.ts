@@ -144,6 +144,17 @@ describe("auth: what the token may do (403)", () => {
     expect((await call("/responses", { model: "test-model", input: "Hi" })).status).toBe(403);
   });
 
+  test("the scope is decided on the path the router sees, whatever the Host header", async () => {
+    const models = mint({ scopes: ["models"] });
+    // A one- or two-letter host moves where Elysia's router starts the path (index 11 of the URL):
+    // none of these reaches a route the token lacks the scope of.
+    for (const url of ["http://a/models/v1/admin/tokens", "http://ab/models/v1/admin/tokens", "http://a/responses/metrics", "http://a/models/metrics", "http://a/xy/v1/admin/tokens"]) {
+      const res = await app.handle(new Request(url, { headers: { authorization: `Bearer ${models}` } }));
+      expect({ url, refused: res.status === 403 || res.status === 404 }).toEqual({ url, refused: true });
+      expect(await res.text()).not.toContain("api_token");
+    }
+  });
+
   test("model limits: an alias and its model's id are the same model; others are 403 naming the model", async () => {
     const byAlias = mint({ scopes: ["chat-completions", "messages", "responses"], models: ["default"] });
     const byId = mint({ scopes: ["chat-completions", "messages"], models: ["test-model"] });
