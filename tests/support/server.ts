@@ -57,6 +57,8 @@ export async function startTestServer(
     wrapEngine?: (engine: LocalEngine) => Engine;
     /** Plugins ahead of the app's routes (see appWithPlugins). */
     plugins?: AnyElysia[];
+    /** Model settings beyond the runner's (a price, say). */
+    spec?: Partial<ModelSpec>;
   } = {},
 ): Promise<TestServer> {
   const modelId = basename(modelPath).replace(/\.gguf$/, "");
@@ -66,7 +68,7 @@ export async function startTestServer(
     await Bun.write(chatTemplateFile, extra.chatTemplate);
   }
   const { modelPath: _, verbose: __, ...settings } = runner;
-  const spec = testModelSpec(modelId, modelPath, { ...settings, chatTemplateFile });
+  const spec = testModelSpec(modelId, modelPath, { ...settings, chatTemplateFile, ...extra.spec });
   const logs: string[] = [];
   const registry = new ModelRegistry(
     { models: [spec], aliases: [], defaultModel: modelId },
