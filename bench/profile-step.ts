@@ -6,7 +6,7 @@
 //   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N]
 import { availableParallelism } from "node:os";
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
-import type { Job, JobUpdate } from "../engine/protocol.ts";
+import type { JobUpdate, RunnerJob } from "../engine/protocol.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { Context } from "../ffi/context.ts";
 import { captureNativeLog } from "../ffi/log.ts";
@@ -65,16 +65,17 @@ const sampling = fromChatRequest({
 } as Parameters<typeof fromChatRequest>[0]).sampling;
 
 let nextId = 1;
-function job(n: number): Job {
+function job(n: number): RunnerJob {
+  const prompt = `<|im_start|>user\nRequest ${n}. Write a long story about a lighthouse keeper.<|im_end|>\n<|im_start|>assistant\n`;
   return {
     id: nextId++,
-    prompt: `<|im_start|>user\nRequest ${n}. Write a long story about a lighthouse keeper.<|im_end|>\n<|im_start|>assistant\n`,
-    addSpecial: false,
+    // The runner receives tokens (the server's tokenizer process makes them).
+    tokens: Array.from(model.vocab.tokenize(prompt, false, true)),
     sampling,
     maxTokens,
     stop: [],
     renderSpecial: false,
-  } as Job;
+  } as RunnerJob;
 }
 
 async function run(label: string, count: number): Promise<void> {

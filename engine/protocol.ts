@@ -1,4 +1,5 @@
-// Messages between the server process and a runner process (Bun IPC, one per decode step).
+// Messages between the server process and its children: a runner (one line per decode step)
+// and a tokenizer (one prompt at a time), each over its own Unix socket.
 import type { EngineErrorInfo, FinishReason, SamplingParams, TokenLogprob } from "../core/index.ts";
 
 /** What the runner can tell apart; "tool_calls" is decided by the output parser. */
@@ -53,6 +54,11 @@ export interface Job {
   cacheKey?: string;
 }
 
+/** A job as the runner receives it: the prompt already tokenized by the model's tokenizer process. */
+export interface RunnerJob extends Omit<Job, "prompt" | "addSpecial"> {
+  tokens: number[];
+}
+
 export interface ReasoningBudget {
   tokens: number;
   /** The tags that open and close reasoning in this model's output, e.g. <think> and </think>. */
@@ -64,10 +70,8 @@ export interface ReasoningBudget {
 
 export type ToRunner =
   | { type: "load"; options: RunnerOptions }
-  | { type: "generate"; job: Job }
-  | { type: "cancel"; id: number }
-  /** Count the tokens of a prompt without generating (count_tokens, input_tokens). */
-  | { type: "tokenize"; id: number; prompt: string; addSpecial: boolean };
+  | { type: "generate"; job: RunnerJob }
+  | { type: "cancel"; id: number };
 
 export type JobUpdate =
   | { id: number; type: "start"; promptTokens: number }
@@ -90,10 +94,28 @@ export type JobUpdate =
       generationMs: number;
     }
   | { id: number; type: "error"; error: EngineErrorInfo }
+  /** No longer sent (counting is the tokenizer process's); jobEvents.ts still names it. */
   | { id: number; type: "count"; tokens: number };
 
 export type FromRunner =
   | { type: "ready"; info: RunnerModelInfo }
   | { type: "updates"; updates: JobUpdate[] }
   | { type: "log"; text: string }
+  | { type: "fatal"; message: string };
+
+/** What the server learns from a model's tokenizer process. */
+export interface TokenizerInfo {
+  /** The most input bytes one token covers; 0 when the tokenizer normalizes (no byte bound holds). */
+  maxTokenBytes: number;
+}
+
+export type ToTokenizer =
+  | { type: "load"; modelPath: string; verbose: boolean }
+  /** `limit`: the tokens come back only when there are at most this many (the count always does). */
+  | { type: "tokenize"; id: number; prompt: string; addSpecial: boolean; limit: number };
+
+export type FromTokenizer =
+  | { type: "ready"; info: TokenizerInfo }
+  | { type: "tokens"; id: number; count: number; tokens?: number[] }
+  | { type: "error"; id: number; message: string }
   | { type: "fatal"; message: string };

@@ -10,6 +10,7 @@ import { Model } from "../ffi/model.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, JobUpdate, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
+import { runTokenizer } from "./tokenizerProcess.ts";
 
 const decoder = new TextDecoder();
 
@@ -63,6 +64,8 @@ function promptCache(options: RunnerOptions): PromptCache | undefined {
 }
 
 export async function runRunner(): Promise<void> {
+  // The same entry point starts a model's tokenizer process (see tokenizerClient.ts).
+  if (process.env.BUNLLAMA_ROLE === "tokenizer") return runTokenizer();
   const inbox: ToRunner[] = [];
   let wake: (() => void) | undefined;
   channel = new LineChannel<ToRunner, FromRunner>((message) => {
@@ -104,7 +107,6 @@ export async function runRunner(): Promise<void> {
     for (let message = inbox.shift(); message; message = inbox.shift()) {
       if (message.type === "generate") updates.push(scheduler.submit(message.job));
       else if (message.type === "cancel") scheduler.cancel(message.id);
-      else if (message.type === "tokenize") updates.push(scheduler.count(message.id, message.prompt, message.addSpecial));
     }
     if (!scheduler.idle) updates.push(...scheduler.step());
     if (verbose) {

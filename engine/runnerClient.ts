@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
+import { TokenizerClient } from "./tokenizerClient.ts";
+import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
 
 export type JobListener = (update: JobUpdate) => void;
@@ -45,8 +47,23 @@ export class RunnerClient {
   #stderrTail = "";
   #readyAt = 0;
   #exited: Promise<void> = Promise.resolve();
+  /** Prompts are tokenized in a process of their own, next to the runner (see tokenizerClient.ts). */
+  readonly tokenizer: TokenizerClient;
+  // Jobs whose prompt is being tokenized: the runner has not seen them, so its crash spares them.
+  readonly #tokenizing = new Set<number>();
+  // Kept across restarts: the limits a prompt is checked against while either process restarts.
+  #contextPerSequence = 0;
+  #maxTokenBytes = 0;
 
-  constructor(private readonly options: RunnerClientOptions) {}
+  constructor(private readonly options: RunnerClientOptions) {
+    this.tokenizer = new TokenizerClient({
+      name: options.name,
+      modelPath: options.runner.modelPath,
+      command: runnerCommand(),
+      verbose: options.runner.verbose,
+      log: options.log,
+    });
+  }
 
   get inFlight(): number {
     return this.#listeners.size;
@@ -79,8 +96,15 @@ export class RunnerClient {
     return this.info !== undefined && this.#unsent.length === 0;
   }
 
-  /** Starts the runner; resolves once the model is loaded, rejects if it cannot load. */
-  start(): Promise<RunnerModelInfo> {
+  /** Starts the runner (and the tokenizer, unless it runs); resolves once both are ready, rejects if either cannot load. */
+  async start(): Promise<RunnerModelInfo> {
+    const [info, tokenizer] = await Promise.all([this.#startRunner(), this.tokenizer.start()]);
+    this.#contextPerSequence = info.contextPerSequence;
+    this.#maxTokenBytes = tokenizer.maxTokenBytes;
+    return info;
+  }
+
+  #startRunner(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromRunner, ToRunner>((message) => this.#onMessage(message, resolveReady, rejectReady));
       const socketPath = join(tmpdir(), `bunllama-${process.pid}-${crypto.randomUUID().slice(0, 8)}.sock`);
@@ -119,7 +143,8 @@ export class RunnerClient {
     rmSync(socketPath, { force: true });
   }
 
-  /** Queues a job; the listener receives every update until its last "done" (one per choice) or "error". */
+  /** Queues a job; the listener receives every update until its last "done" (one per choice) or "error".
+   *  The prompt goes to the tokenizer first, then its tokens to the runner. */
   submit(job: Omit<Job, "id">, listener: JobListener): number | EngineErrorInfo {
     const limit = this.options.runner.parallel + this.options.queueSize;
     if (this.#listeners.size >= limit) {
@@ -129,20 +154,33 @@ export class RunnerClient {
         message: `model ${this.options.name} has ${this.#listeners.size} requests running or queued (limit ${limit}); retry later`,
       };
     }
+    const tooLong = bytesExceeded(job.prompt, this.#maxTokenBytes, this.#contextPerSequence);
+    if (tooLong) return tooLong;
     const id = this.#nextId++;
     this.#listeners.set(id, listener);
     this.#choicesLeft.set(id, job.n ?? 1);
-    this.#send({ type: "generate", job: { ...job, id } });
+    this.#tokenizing.add(id);
+    const { prompt, addSpecial, ...rest } = job;
+    const room = this.#contextPerSequence - 1;
+    void this.tokenizer.tokenize(prompt, addSpecial, { limit: room, wanted: () => this.#listeners.has(id) }).then((result) => {
+      this.#tokenizing.delete(id);
+      const waiting = this.#listeners.get(id);
+      if (!waiting) return;
+      const error = "kind" in result ? result : result.tokens ? undefined : tokensExceeded(result.count, this.#contextPerSequence);
+      if (error) {
+        this.#forget(id);
+        waiting({ id, type: "error", error });
+      } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens } });
+    });
     return id;
   }
 
-  /** Tokens of a rendered prompt, counted by the runner's tokenizer. */
-  count(prompt: string, addSpecial: boolean): Promise<number | EngineErrorInfo> {
-    return new Promise((resolve) => {
-      const id = this.#nextId++;
-      this.#listeners.set(id, (update) => resolve(update.type === "count" ? update.tokens : update.type === "error" ? update.error : 0));
-      this.#send({ type: "tokenize", id, prompt, addSpecial });
-    });
+  /** Tokens of a rendered prompt, counted by the tokenizer process. */
+  async count(prompt: string, addSpecial: boolean): Promise<number | EngineErrorInfo> {
+    const tooLong = bytesExceeded(prompt, this.#maxTokenBytes, this.#contextPerSequence);
+    if (tooLong) return tooLong;
+    const result = await this.tokenizer.tokenize(prompt, addSpecial, { limit: 0 });
+    return "kind" in result ? result : result.count;
   }
 
   /** Cancels the whole job, every choice. */
@@ -152,11 +190,11 @@ export class RunnerClient {
     this.#send({ type: "cancel", id });
   }
 
-  /** Stops the runner for good; resolves once the process has exited (its memory is free). */
-  stop(): Promise<void> {
+  /** Stops the runner and the tokenizer for good; resolves once both have exited (their memory is free). */
+  async stop(): Promise<void> {
     this.#stopping = true;
     this.#process?.kill();
-    return this.#exited;
+    await Promise.all([this.#exited, this.tokenizer.stop()]);
   }
 
   /** Keeps the end of the runner's stderr for crash reports, reads load-progress lines, and
@@ -215,9 +253,9 @@ export class RunnerClient {
     }
   }
 
-  /** The update that ends its job: an error, a count, or the "done" of the job's last choice. */
+  /** The update that ends its job: an error, or the "done" of the job's last choice. */
   #isLast(update: JobUpdate): boolean {
-    if (update.type === "error" || update.type === "count") return true;
+    if (update.type === "error") return true;
     if (update.type !== "done") return false;
     const left = (this.#choicesLeft.get(update.id) ?? 1) - 1;
     this.#choicesLeft.set(update.id, left);
@@ -236,10 +274,10 @@ export class RunnerClient {
     this.info = undefined;
     this.#process = undefined;
     rejectReady(new Error(`runner for ${this.options.name} exited (${how}) before the model was loaded`));
-    // Requests already sent died with the runner; queued ones wait for the next one, unless
-    // the runner cannot even load any more.
+    // Requests already sent died with the runner; queued ones (and those still tokenizing) wait
+    // for the next one, unless the runner cannot even load any more.
     const unsentIds = new Set(this.#unsent.flatMap((m) => (m.type === "generate" ? [m.job.id] : [])));
-    const failed = [...this.#listeners.entries()].filter(([id]) => !wasReady ? true : !unsentIds.has(id));
+    const failed = [...this.#listeners.entries()].filter(([id]) => !wasReady || (!unsentIds.has(id) && !this.#tokenizing.has(id)));
     if (!wasReady) this.#unsent = [];
     for (const [id, listener] of failed) {
       this.#forget(id);
@@ -264,6 +302,6 @@ export class RunnerClient {
   #restart(): void {
     if (this.#stopping) return;
     this.#restarts++;
-    this.start().catch((error: Error) => this.options.log(`runner restart failed: ${error.message}`));
+    this.#startRunner().catch((error: Error) => this.options.log(`runner restart failed: ${error.message}`));
   }
 }

@@ -10,12 +10,15 @@ import { sharedPrefix } from "./cache/prefix.ts";
 import type { PromptCache } from "./cache/promptCache.ts";
 import { chooseSlot, leastRecentlyUsed, type SlotMemory } from "./cache/slotChoice.ts";
 import { tokenLogprob } from "./logprobs.ts";
-import type { Job, JobUpdate, RunnerFinishReason } from "./protocol.ts";
+import type { JobUpdate, RunnerFinishReason, RunnerJob } from "./protocol.ts";
 import { ReasoningBudgetTracker } from "./reasoningBudget.ts";
 import { buildSamplerChain } from "./sampling.ts";
 import { StopMatcher } from "./text/stop.ts";
 import { Utf8Stream } from "./text/utf8.ts";
+import { tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo, TokenLogprob } from "../core/index.ts";
+
+type Job = RunnerJob;
 
 interface Sequence {
   job: Job;
@@ -95,21 +98,14 @@ export class Scheduler {
     return this.#queue.length === 0 && this.#slots.every((s) => s === undefined);
   }
 
-  /** Tokenizes and validates at once, so a bad prompt is refused before it waits for a slot. */
+  /** Validates at once, so a bad prompt is refused before it waits for a slot. The prompt comes
+   *  tokenized: llama.cpp's tokenizer never sees client text on this (the decode loop's) thread. */
   submit(job: Job): JobUpdate {
-    const prompt = this.#model.vocab.tokenize(job.prompt, job.addSpecial, true);
+    const prompt = Int32Array.from(job.tokens);
     const refuse = (error: EngineErrorInfo): JobUpdate => ({ id: job.id, type: "error", error });
     if (prompt.length === 0) return refuse({ kind: "invalid_request", code: "empty_prompt", message: "the prompt is empty", param: "messages" });
-    if (prompt.length >= this.#contextPerSequence) {
-      return refuse({
-        kind: "context_exceeded",
-        code: "context_length_exceeded",
-        param: "messages",
-        message:
-          `the prompt is ${prompt.length} tokens, but this model's context holds ${this.#contextPerSequence} ` +
-          `tokens per request (leaving room for at least one generated token): shorten the messages or start the server with a larger --ctx-size`,
-      });
-    }
+    const exceeded = tokensExceeded(prompt.length, this.#contextPerSequence);
+    if (exceeded) return refuse(exceeded);
     const n = job.n ?? 1;
     if (n > this.#slots.length) {
       return refuse({
@@ -133,10 +129,6 @@ export class Scheduler {
     }
     this.#queue.push({ job, prompt, samplers });
     return { id: job.id, type: "start", promptTokens: prompt.length };
-  }
-
-  count(id: number, prompt: string, addSpecial: boolean): JobUpdate {
-    return { id, type: "count", tokens: this.#model.vocab.tokenize(prompt, addSpecial, true).length };
   }
 
   cancel(id: number): void {

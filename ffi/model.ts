@@ -30,6 +30,16 @@ export class Model {
     return new Model(handle);
   }
 
+  /** The vocabulary only, no weights (a tokenizer process's load: fast and light). */
+  static loadVocab(path: string): Model {
+    const handle = asPointer(lib().shim_model_load_vocab(cString(path)));
+    if (!handle) {
+      const detail = drainNativeLog().trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`failed to load the vocabulary of ${path}${detail ? `: ${detail}` : ""}`);
+    }
+    return new Model(handle);
+  }
+
   get handle(): Pointer {
     if (!this.#handle) throw new Error("model was freed");
     return this.#handle;
@@ -42,6 +52,11 @@ export class Model {
   /** Sliding-window attention size; 0 when every layer sees the whole context. */
   get slidingWindow(): number {
     return lib().llama_model_n_swa(this.handle);
+  }
+
+  /** The most input bytes one token can cover; 0 when the tokenizer normalizes (no bound holds). */
+  maxTokenBytes(): number {
+    return lib().shim_vocab_max_piece_bytes(this.vocab.handle);
   }
 
   /** The GGUF `tokenizer.chat_template`, if the model has one. */

@@ -88,6 +88,31 @@ struct llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bo
     return llama_model_load_from_file(path, params);
 }
 
+// The vocabulary alone (no weights): what a tokenizer process needs, loaded in milliseconds.
+struct llama_model * shim_model_load_vocab(const char * path) {
+    struct llama_model_params params = llama_model_default_params();
+    params.vocab_only = true;
+    params.n_gpu_layers = 0;
+    return llama_model_load_from_file(path, params);
+}
+
+// The most input bytes one token can stand for: the longest piece (special tokens rendered,
+// as prompts are tokenized with parse_special). 0 where the tokenizer normalizes its input
+// (WordPiece drops whitespace and accents, Unigram applies a charmap), so no bound holds.
+int32_t shim_vocab_max_piece_bytes(const struct llama_vocab * vocab) {
+    enum llama_vocab_type type = llama_vocab_type(vocab);
+    if (type == LLAMA_VOCAB_TYPE_WPM || type == LLAMA_VOCAB_TYPE_UGM) return 0;
+    char buf[1024];
+    int32_t longest = 0;
+    int32_t n_tokens = llama_vocab_n_tokens(vocab);
+    for (llama_token token = 0; token < n_tokens; token++) {
+        int32_t n = llama_token_to_piece(vocab, token, buf, sizeof(buf), 0, true);
+        if (n < 0) n = -n;  // longer than buf: the negative value is the length
+        if (n > longest) longest = n;
+    }
+    return longest;
+}
+
 struct llama_context * shim_context_new(
         struct llama_model * model,
         uint32_t n_ctx, uint32_t n_batch, uint32_t n_ubatch, uint32_t n_seq_max,
@@ -249,4 +274,47 @@ struct llama_sampler * shim_sampler_grammar_lazy(
         p += strlen(p) + 1;
     }
     return llama_sampler_init_grammar_lazy_patterns(vocab, grammar, root, patterns, (size_t) n_patterns, NULL, 0);
+}
+
+// ---------------------------------------------------------------- multimodal (libmtmd)
+// mtmd_init_from_file and the bitmap helpers take or return structs by value; everything
+// else in mtmd.h is bound directly (ffi/symbols/mtmd.ts).
+
+#include "mtmd.h"
+#include "mtmd-helper.h"
+
+// A projector paired with its text model; NULL on failure (the reason is in the log ring).
+mtmd_context * shim_mtmd_init(const char * mmproj_path, const struct llama_model * model,
+                              bool use_gpu, int32_t n_threads, bool warmup) {
+    // libmtmd logs through its own logger: route it into the same ring as llama.cpp's.
+    mtmd_helper_log_set(log_callback, NULL);
+    struct mtmd_context_params params = mtmd_context_params_default();
+    params.use_gpu       = use_gpu;
+    params.n_threads     = n_threads;
+    params.print_timings = false;
+    params.warmup        = warmup;
+    return mtmd_init_from_file(mmproj_path, model, params);
+}
+
+// Decodes an encoded file (PNG, JPEG, ... or WAV, MP3, FLAC) into a bitmap whose id is the
+// SHA-256 of the bytes; NULL when the bytes are not a supported image or audio file.
+mtmd_bitmap * shim_mtmd_bitmap_from_buf(const mtmd_context * ctx, const unsigned char * buf, size_t len) {
+    struct mtmd_helper_bitmap_wrapper wrapped =
+        mtmd_helper_bitmap_init_from_buf(ctx, buf, len, false, mtmd_helper_init_opt_default());
+    if (wrapped.video_ctx) {
+        // Video is not offered: a build with MTMD_VIDEO may still recognise one.
+        mtmd_helper_video_free(wrapped.video_ctx);
+        if (wrapped.bitmap) mtmd_bitmap_free(wrapped.bitmap);
+        return NULL;
+    }
+    return wrapped.bitmap;
+}
+
+// mtmd_tokenize with its mtmd_input_text built here, so TypeScript never lays out the struct.
+// Returns 0 on success, 1 when bitmaps and markers do not pair up, 2 on a preprocessing error.
+int32_t shim_mtmd_tokenize(const mtmd_context * ctx, mtmd_input_chunks * output,
+                           const char * text, size_t text_len, bool add_special, bool parse_special,
+                           const mtmd_bitmap * const * bitmaps, size_t n_bitmaps) {
+    mtmd_input_text input = { text, text_len, add_special, parse_special };
+    return mtmd_tokenize(ctx, output, &input, bitmaps, n_bitmaps);
 }

@@ -5,6 +5,10 @@ export const modelSymbols = {
   llama_backend_init: { args: [], returns: FFIType.void },
   // llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap, int32_t report_fd);
   shim_model_load: { args: [FFIType.cstring, FFIType.i32, FFIType.bool, FFIType.i32], returns: FFIType.ptr },
+  // llama_model * shim_model_load_vocab(const char * path);
+  shim_model_load_vocab: { args: [FFIType.cstring], returns: FFIType.ptr },
+  // int32_t shim_vocab_max_piece_bytes(const llama_vocab * vocab);
+  shim_vocab_max_piece_bytes: { args: [FFIType.ptr], returns: FFIType.i32 },
   // void llama_model_free(llama_model * model);
   llama_model_free: { args: [FFIType.ptr], returns: FFIType.void },
   // const llama_vocab * llama_model_get_vocab(const llama_model * model);

@@ -55,7 +55,10 @@ function engine(options: { sequences?: number; cache?: PromptCache; unified?: bo
       const results = new Map<number, JobUpdate[]>();
       for (const job of jobs) {
         const id = nextId++;
-        results.set(id, [scheduler.submit({ id, addSpecial: true, stop: [], renderSpecial: false, ...job })]);
+        const { prompt, ...rest } = job;
+        // The runner receives tokens (the server's tokenizer process made them).
+        const tokens = Array.from(model.vocab.tokenize(prompt, true, true));
+        results.set(id, [scheduler.submit({ id, stop: [], renderSpecial: false, ...rest, tokens })]);
       }
       while (!scheduler.idle) for (const update of scheduler.step()) results.get(update.id)!.push(update);
       return [...results.values()];

@@ -35,7 +35,10 @@ function run(jobs: Omit<Job, "id" | "addSpecial" | "stop" | "renderSpecial">[]):
   const results = new Map<number, JobUpdate[]>();
   for (const job of jobs) {
     const id = nextId++;
-    const start = scheduler.submit({ id, addSpecial: true, stop: [], renderSpecial: false, ...job });
+    const { prompt, ...rest } = job;
+    // The runner receives tokens (the server's tokenizer process made them).
+    const tokens = Array.from(model.vocab.tokenize(prompt, true, true));
+    const start = scheduler.submit({ id, stop: [], renderSpecial: false, ...rest, tokens });
     results.set(id, [start]);
   }
   while (!scheduler.idle) for (const update of scheduler.step()) results.get(update.id)!.push(update);
