@@ -22,8 +22,19 @@ export function docsPlugin(version: string) {
             { name: "OpenAI", description: "OpenAI Chat Completions and models" },
             { name: "Responses", description: "OpenAI Responses API and stored responses" },
             { name: "Anthropic", description: "Anthropic Messages and token counting" },
-            { name: "Server", description: "Health and documentation" },
+            { name: "Models", description: "Configured models: status, aliases, capabilities; loading and unloading" },
+            { name: "Admin", description: "API tokens and other administration (needs the admin scope when auth is on)" },
+            { name: "Usage", description: "The usage ledger" },
+            { name: "Server", description: "Health, metrics and documentation" },
           ],
+          // With --auth every route but /health and /openapi needs a token (Bearer or x-api-key).
+          components: {
+            securitySchemes: {
+              bearer: { type: "http", scheme: "bearer", description: "An API token (bl_…), when the server runs with --auth" },
+              apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "The same token, as Anthropic clients send it" },
+            },
+          },
+          security: [{ bearer: [] }, { apiKey: [] }],
         },
       }),
     );
