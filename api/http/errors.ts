@@ -5,15 +5,19 @@ import type { EngineErrorInfo, ErrorKind } from "../../core/index.ts";
 import { validationError } from "./validation.ts";
 
 export class ApiError extends Error {
+  readonly param?: string;
+
   constructor(
     readonly kind: ErrorKind,
     readonly code: string,
     message: string,
-    readonly param?: string,
+    param?: string,
     /** Extra response headers (Retry-After...). */
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    // Bounded here, whoever built the message: a value echoed from a 1 MB field stays short.
+    super(bounded(message, MESSAGE_LIMIT));
+    this.param = param === undefined ? undefined : bounded(param, ECHO_LIMIT);
   }
 
   static from(info: EngineErrorInfo): ApiError {
@@ -30,6 +34,16 @@ export const unsupportedParameter = (param: string, what = param) =>
 /** Longest part of a client's value echoed in an error message. */
 const ECHO_LIMIT = 256;
 export const echo = (value: string) => (value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value);
+
+/** Longest error message: room for a few echoed values and the words around them. */
+const MESSAGE_LIMIT = 1024;
+
+/** Head and tail of a long text (the tail often says what to do), cut in the middle. */
+function bounded(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const tail = Math.floor(limit / 4);
+  return `${text.slice(0, limit - tail - 1)}…${text.slice(-tail)}`;
+}
 
 export const modelNotFound = (name: string, available: string[]) =>
   new ApiError(

@@ -45,10 +45,20 @@ function safeFirst(err: ValidationError): ValueError | undefined {
  *  variant of the value's own type for the precise error. Several candidates stay ambiguous. */
 function refine(ve: ValueError): ValueError {
   if (ve.type !== ValueErrorType.Union) return ve;
-  const anyOf = ((ve.schema as { anyOf?: TSchema[] }).anyOf ?? []).filter((v) => accepts(v as Described, ve.value));
+  let anyOf = ((ve.schema as { anyOf?: TSchema[] }).anyOf ?? []).filter((v) => accepts(v as Described, ve.value));
+  if (anyOf.length > 1) anyOf = anyOf.filter((v) => tagMatches(v as Described, ve.value));
   if (anyOf.length !== 1) return ve;
   const first = Value.Errors(anyOf[0]!, ve.value).First();
   return first ? refine({ ...first, path: ve.path + first.path }) : ve;
+}
+
+/** Objects told apart by a literal `type` ({"type":"json_schema",...}): whether the value carries
+ *  this variant's tag (nested unions: any of theirs). */
+function tagMatches(schema: Described, value: unknown): boolean {
+  if (!schema) return false;
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.some((s) => tagMatches(s as Described, value));
+  const tag = (schema as { properties?: { type?: { const?: unknown } } }).properties?.type?.const;
+  return tag !== undefined && (value as { type?: unknown }).type === tag;
 }
 
 /** Whether a schema accepts the JSON type of a value (ignoring constraints). */
