@@ -77,7 +77,7 @@ export async function startTestServer(
   const engine = new LocalEngine(registry);
   await engine.preload(modelId);
   const app = appWithPlugins(extra.wrapEngine?.(engine) ?? engine, extra.plugins ?? [], { maxBodyBytes: extra.maxBodyBytes });
-  app.listen({ hostname: "127.0.0.1", port: 0, idleTimeout: IDLE_TIMEOUT_SECONDS });
+  app.listen({ hostname: "127.0.0.1", port: 0, maxRequestBodySize: Math.max(16 * (extra.maxBodyBytes ?? 0), 2 ** 28), idleTimeout: IDLE_TIMEOUT_SECONDS }); // as serve() does
   const url = `http://127.0.0.1:${app.server!.port}`;
   return {
     engine,
