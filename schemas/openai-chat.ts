@@ -239,6 +239,8 @@ export const Kitemesh = t.Object(
     execution_id: t.String({ description: "This server's id for this execution (a UUID)." }),
     credits_charged: t.Number({ description: "Credits charged, from the model's price per 1K prompt and completion tokens (0 when it has none)." }),
     request_id: t.String({ description: "metadata.request_id, else the request's x-request-id or a generated id." }),
+    approval_id: t.Optional(t.String({ description: "A group execution paused for approval of the pending tool calls: continue it with POST /v1/chat/resume." })),
+    expires_at: t.Optional(t.String({ description: "When the approval expires (ISO 8601)." })),
   },
   { description: "Accounting of the request: on the answer, or on the last chunk of a stream." },
 );

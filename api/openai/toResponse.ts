@@ -78,7 +78,12 @@ export function toUsage(u: Usage): ChatUsage {
 
 /** The reference's accounting object: the receipt's, else the request's ids and nothing charged. */
 export function toKitemesh(receipt: Receipt | undefined, ctx: CompletionContext): Kitemesh | undefined {
-  if (receipt) return { execution_id: receipt.executionId, credits_charged: receipt.creditsCharged, request_id: receipt.requestId };
+  if (receipt) {
+    const kitemesh: Kitemesh = { execution_id: receipt.executionId, credits_charged: receipt.creditsCharged, request_id: receipt.requestId };
+    // A group execution waiting for approval (POST /v1/chat/resume).
+    if (receipt.approval) Object.assign(kitemesh, { approval_id: receipt.approval.approvalId, expires_at: receipt.approval.expiresAt });
+    return kitemesh;
+  }
   if (ctx.caller) return { execution_id: ctx.caller.executionId, credits_charged: 0, request_id: ctx.caller.requestId };
   return undefined;
 }
