@@ -37,6 +37,8 @@ export interface SafeFetchOptions {
   ca?: string | string[];
   /** Tests only: name resolution (default: the system resolver). */
   resolve?: Resolver;
+  /** Tests only: addresses treated as public, so a local server can play a public host. */
+  treatAsPublic?: readonly string[];
 }
 
 export interface SafeFetchResult {
@@ -82,6 +84,7 @@ async function fetchHops(first: URL, options: SafeFetchOptions, what: string, si
       resolve: options.resolve ?? systemResolver,
       what,
       signal,
+      treatAsPublic: options.treatAsPublic,
     });
     const response = await send(url, address, { method, headers, body, signal, ca: options.ca }, what);
     const location = response.headers.get("location");
