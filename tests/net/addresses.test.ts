@@ -1,10 +1,10 @@
 // The address rules: every refused range at its edges, the public addresses just outside them,
 // IPv6 forms that embed IPv4, and the IPv4 spellings a URL parser turns into loopback.
 import { describe, expect, test } from "bun:test";
-import { classifyAddress, parseIPv4, parseIPv6 } from "../../net/addresses.ts";
+import { type AddressClass, classifyAddress, parseIPv4, parseIPv6 } from "../../net/addresses.ts";
 
 // [first, last, class] of each IPv4 range, and the public neighbours just outside it.
-const V4: [string, string, string, string[]][] = [
+const V4: [string, string, AddressClass, string[]][] = [
   ["0.0.0.0", "0.255.255.255", "unspecified", ["1.0.0.0"]],
   ["10.0.0.0", "10.255.255.255", "private", ["9.255.255.255", "11.0.0.0"]],
   ["100.64.0.0", "100.127.255.255", "shared (CGNAT)", ["100.63.255.255", "100.128.0.0"]],
@@ -53,7 +53,7 @@ describe("IPv4", () => {
   });
 });
 
-const V6: [string, string][] = [
+const V6: [string, AddressClass][] = [
   ["::", "unspecified"],
   ["::1", "loopback"],
   ["fd00:ec2::254", "cloud metadata"],
@@ -90,7 +90,7 @@ describe("IPv6", () => {
   });
 
   test("IPv4 inside IPv6 is judged by the IPv4 address", () => {
-    const cases: [string, string | null][] = [
+    const cases: [string, AddressClass | null][] = [
       ["::ffff:127.0.0.1", "loopback"],
       ["::ffff:7f00:1", "loopback"],
       ["0:0:0:0:0:ffff:7f00:0001", "loopback"],

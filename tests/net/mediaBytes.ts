@@ -9,7 +9,7 @@ const u32le = (n: number) => [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>>
 const u16le = (n: number) => [n & 255, (n >>> 8) & 255];
 
 /** An RGB PNG of width × height, a gradient. */
-export function png(width = 4, height = 4): Uint8Array {
+export function png(width = 4, height = 4): Uint8Array<ArrayBuffer> {
   const raw: number[] = [];
   for (let y = 0; y < height; y++) {
     raw.push(0); // filter: none
@@ -29,7 +29,7 @@ export function png(width = 4, height = 4): Uint8Array {
 }
 
 /** A 24-bit BMP (BITMAPINFOHEADER) of width × height. */
-export function bmp(width = 2, height = 2): Uint8Array {
+export function bmp(width = 2, height = 2): Uint8Array<ArrayBuffer> {
   const row = Math.ceil((width * 3) / 4) * 4;
   const pixels = new Array<number>(row * height).fill(200);
   const header = [...ascii("BM"), ...u32le(54 + pixels.length), 0, 0, 0, 0, ...u32le(54)];
@@ -42,7 +42,7 @@ export const gif = () =>
   new Uint8Array([...ascii("GIF89a"), 1, 0, 1, 0, 0x80, 0, 0, 255, 255, 255, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b]);
 
 /** 16-bit mono PCM WAV: a 440 Hz sine. */
-export function wav(seconds = 0.05, rate = 16000): Uint8Array {
+export function wav(seconds = 0.05, rate = 16000): Uint8Array<ArrayBuffer> {
   const n = Math.round(seconds * rate);
   const samples: number[] = [];
   for (let i = 0; i < n; i++) samples.push(...u16le(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 12000) & 0xffff));

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { sniffMediaType } from "../../net/sniff.ts";
+import { type SniffedType, sniffMediaType } from "../../net/sniff.ts";
 import { bmp, flacHead, gif, jpegHead, mp3Frame, mp3Id3, oggHead, png, wav, webpHead } from "./mediaBytes.ts";
 
 describe("sniffMediaType", () => {
-  const cases: [string, () => Uint8Array, string][] = [
+  const cases: [string, () => Uint8Array, SniffedType][] = [
     ["PNG", () => png(), "image/png"],
     ["JPEG", jpegHead, "image/jpeg"],
     ["GIF", gif, "image/gif"],
