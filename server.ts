@@ -1,6 +1,6 @@
 // Entry point: flags, subcommands (serve, runner) and the route table.
 import { IDLE_TIMEOUT_SECONDS } from "./api/http/sse.ts";
-import { Elysia } from "elysia";
+import { Elysia, type AnyElysia } from "elysia";
 import { docsPlugin } from "./api/docs/plugin.ts";
 import { openAIErrorResponse } from "./api/openai/errors.ts";
 import { modelRoutes } from "./api/openai/models.ts";
@@ -15,6 +15,10 @@ import { authPlugin, type AuthOptions } from "./api/auth.ts";
 import { adminTokenRoutes } from "./api/admin/tokens.ts";
 import { ensureAdminToken, runToken } from "./cli/token.ts";
 import { openAccounts } from "./store/accounts.ts";
+import { createAccounting } from "./accounting/index.ts";
+import { createMetrics } from "./metrics/index.ts";
+import { requestIdPlugin } from "./api/http/requestId.ts";
+import { requestContext } from "./api/http/requestContext.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
 import { FlagError, helpText, parseFlags, type ServerFlags } from "./cli/flags.ts";
 import { totalmem } from "node:os";
@@ -38,25 +42,34 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Auth on: every route but /health and /openapi needs a token (tokens and quotas from here). */
   auth?: AuthOptions;
+  /** GET /metrics and the request counters (createMetrics().plugin): ahead of every route it counts. */
+  metrics?: AnyElysia;
+  /** More routes behind the same hooks (auth, request ids, metrics): GET /v1/usage, groups. */
+  routes?: AnyElysia[];
 }
 
 /** An error outside every protocol plugin (an unknown route) answers in the shape of the path's protocol. */
-function appErrorResponse(path: string, error: unknown, code: string | number): Response {
+function appErrorResponse(request: Request, path: string, error: unknown, code: string | number): Response {
   const err = code === "NOT_FOUND" ? new ApiError("not_found", "not_found", "no such route") : error;
-  return /^(\/v1)?\/messages(\/|$)/.test(path) ? anthropicErrorResponse(err, code) : openAIErrorResponse(err, code);
+  if (/^(\/v1)?\/messages(\/|$)/.test(path)) return anthropicErrorResponse(err, code, requestContext(request).requestId);
+  return openAIErrorResponse(err, code);
 }
 
 /** The route table. Protocol plugins shape their own errors; the rest answer in their path's shape. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
   const app = new Elysia();
+  const routes = (options.routes ?? []).reduce((all, plugin) => all.use(plugin), new Elysia({ name: "extra-routes" }));
   return app
     .onRequest(bareRoutesAsV1(app))
+    .use(options.metrics ?? new Elysia({ name: "metrics-off" }))
+    // Ahead of cors, whose preflight answers early.
+    .use(requestIdPlugin())
     .use(cors({ origins: options.corsOrigins ?? [] }))
     // Ahead of every route it guards; with auth off neither it nor the token admin routes exist.
     .use(options.auth ? authPlugin(engine, options.auth) : new Elysia({ name: "auth-off" }))
     .use(options.auth ? adminTokenRoutes(options.auth.tokens, { maxBodyBytes: options.maxBodyBytes }) : new Elysia({ name: "admin-off" }))
     .use(docsPlugin(VERSION))
-    .onError(({ code, error, path }) => appErrorResponse(path, error, code))
+    .onError(({ code, error, path, request }) => appErrorResponse(request, path, error, code))
     .get(
       "/health",
       ({ set }) => {
@@ -71,7 +84,8 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     .use(modelRoutes(engine))
     .use(openaiRoutes(engine, { maxBodyBytes: options.maxBodyBytes }))
     .use(responsesRoutes(engine, options.store ?? new SqliteResponseStore(":memory:"), { maxBodyBytes: options.maxBodyBytes }))
-    .use(anthropicRoutes(engine, { maxBodyBytes: options.maxBodyBytes }));
+    .use(anthropicRoutes(engine, { maxBodyBytes: options.maxBodyBytes }))
+    .use(routes);
 }
 
 /** The models to serve: --config, --models-dir (together: both lists), or --model alone. */
@@ -139,17 +153,30 @@ async function serve(argv: string[]): Promise<void> {
   }
   const dataDir = flags.dataDir ?? defaultDataDir();
   const store = openStore(dataDir);
-  const accounts = flags.auth || config.auth ? openAccounts(dataDir) : undefined;
-  if (accounts) ensureAdminToken(accounts.tokens, dataDir, log);
+  // The usage ledger records every request, auth on or off; tokens matter only with auth.
+  const accounts = openAccounts(dataDir);
+  const authOn = Boolean(flags.auth || config.auth);
+  if (authOn) ensureAdminToken(accounts.tokens, dataDir, log);
   else if (!isLoopback(flags.host))
     log(`warning: auth is off and the server listens on ${flags.host}: anyone who can reach it can use it (start with --auth; see token create)`);
-  const auth = accounts ? { tokens: accounts.tokens, ledger: accounts.ledger } : undefined;
-  const app = createApp(engine, { maxBodyBytes: flags.maxBodyBytes, store, corsOrigins: flags.cors, auth });
+  const auth = authOn ? { tokens: accounts.tokens, ledger: accounts.ledger } : undefined;
+  const accounting = createAccounting(accounts.ledger, { auth: authOn });
+  const metrics = createMetrics(() => engine.stats(), (name) => engine.resolveModel(name));
+  // Metrics observe what the ledger passes on (receipts included); both see every protocol.
+  const servedEngine = metrics.engine(accounting.engine(engine));
+  const app = createApp(servedEngine, {
+    maxBodyBytes: flags.maxBodyBytes,
+    store,
+    corsOrigins: flags.cors,
+    auth,
+    metrics: metrics.plugin,
+    routes: [accounting.routes],
+  });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: Math.max(16 * flags.maxBodyBytes, 2 ** 28), idleTimeout: IDLE_TIMEOUT_SECONDS }); // Bun's limit (an empty 413) only backs up ours, which answers in the protocol's shape
   const shutdown = async () => {
     await engine.stop();
     store.close();
-    accounts?.db.close();
+    accounts.db.close();
     process.exit(0);
   };
   process.on("SIGINT", shutdown);

@@ -31,10 +31,11 @@ export function anthropicError(err: EngineErrorInfo): { status: number; body: An
   return { status, body: { type: "error", error: { type, message } } };
 }
 
-export function anthropicErrorResponse(err: unknown, code?: string | number): Response {
+/** `requestId`: the request's own id (x-request-id); a new one when the caller has none. */
+export function anthropicErrorResponse(err: unknown, code?: string | number, requestId: string = newRequestId()): Response {
   const api = toApiError(err, code) ?? INTERNAL_ERROR;
   const { status, body } = anthropicError(api);
-  return Response.json(body, { status, headers: { ...api.headers, ...requestIdHeaders(newRequestId()) } });
+  return Response.json(body, { status, headers: { ...api.headers, ...requestIdHeaders(requestId) } });
 }
 
 /** Anthropic's `request-id` header value. */
