@@ -5,6 +5,7 @@ import type { Engine, EngineErrorInfo, ModelInfo } from "../../core/index.ts";
 import { AnthropicModel, AnthropicModelList, ModelList, ModelObject, type ModelObject as ModelObjectType } from "../../schemas/models.ts";
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { ApiError, modelNotFound } from "../http/errors.ts";
+import { requestContext } from "../http/requestContext.ts";
 import { anthropicErrorResponse } from "../anthropic/errors.ts";
 import { openAIErrorResponse } from "./errors.ts";
 
@@ -28,7 +29,7 @@ export function modelRoutes(engine: Engine) {
     .get(
       "/v1/models",
       ({ request }) => {
-        const models = engine.listModels();
+        const models = visibleModels(engine, request);
         // Anthropic's SDK lists models at the same path, telling itself apart by this header.
         if (request.headers.has("anthropic-version")) return toAnthropicModelList(models);
         return { object: "list" as const, data: models.map(toModelObject) };
@@ -46,7 +47,8 @@ export function modelRoutes(engine: Engine) {
       "/v1/models/*",
       ({ params, request }) => {
         const id = find(safeDecode(params["*"]));
-        const model = engine.listModels().find((m) => m.id === id)!;
+        const model = visibleModels(engine, request).find((m) => m.id === id);
+        if (!model) throw modelNotFound(id, visibleModels(engine, request).map((m) => m.id));
         return request.headers.has("anthropic-version") ? toAnthropicModel(model) : toModelObject(model);
       },
       {
@@ -87,6 +89,15 @@ export function toModelObject(m: ModelInfo): ModelObjectType {
     ...(m.memory ? { memory: { ram_bytes: Math.round(m.memory.ramBytes), vram_bytes: Math.round(m.memory.vramBytes) } } : {}),
     ...(m.loadError ? { error: m.loadError } : {}),
   };
+}
+
+/** A token limited to some models (auth on) sees only those. */
+function visibleModels(engine: Engine, request: Request): ModelInfo[] {
+  const limited = requestContext(request).token?.models;
+  const models = engine.listModels();
+  if (!limited) return models;
+  const allowed = new Set(limited.map((name) => engine.resolveModel(name)).filter((id) => id !== undefined));
+  return models.filter((m) => allowed.has(m.id));
 }
 
 /** Anthropic's model object: type, id, display_name, created_at (RFC 3339). */

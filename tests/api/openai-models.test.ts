@@ -4,6 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { openapi } from "@elysiajs/openapi";
 import { modelRoutes } from "../../api/openai/models.ts";
+import { requestContext } from "../../api/http/requestContext.ts";
 import { ScriptedEngine } from "../support/scriptedEngine.ts";
 
 const makeApp = () => new Elysia().use(modelRoutes(new ScriptedEngine()));
@@ -65,6 +66,18 @@ describe("GET /v1/models", () => {
     const missing = await get(app, "/v1/models/none", { headers: { "anthropic-version": "2023-06-01" } });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any)).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+  });
+
+  test("a token limited to some models sees only those (by id or alias)", async () => {
+    const app = new Elysia()
+      .onRequest(({ request }) => {
+        requestContext(request).token = { id: "t1", name: "limited", scopes: ["models"], models: ["default"] };
+      })
+      .use(modelRoutes(new ScriptedEngine()));
+    const list = (await (await get(app as never, "/v1/models")).json()) as any;
+    expect(list.data.map((m: any) => m.id)).toEqual(["test-model"]);
+    expect((await get(app as never, "/v1/models/org/other")).status).toBe(404);
+    expect((await get(app as never, "/v1/models/test-model")).status).toBe(200);
   });
 
   test("the OpenAPI document describes the models routes", async () => {
