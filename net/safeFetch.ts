@@ -3,6 +3,8 @@
 // and checked (resolveHost.ts), and the request goes to the checked IP itself: the URL's host is
 // replaced by the address, the Host header and (https) the TLS server name keep the real name, so
 // the certificate is still verified against that name and DNS is never asked twice.
+// The size limit counts decompressed bytes (fetch decodes gzip/br), so a small compressed bomb is
+// cut off like any other body.
 import { DEFAULT_MAX_BYTES } from "./dataUri.ts";
 import { FetchFailed, FetchRefused, formatBytes, formatSeconds } from "./errors.ts";
 import { readLimited } from "./readLimited.ts";

@@ -232,6 +232,11 @@ describe("limits", () => {
     }
   });
 
+  test("a compressed body is limited by its decompressed size", async () => {
+    const e = await rejection(safeFetch(`${a.origin}/gzip-bomb`, { ...local, maxBytes: 1 << 20 }));
+    expect(e.code).toBe("url_too_large");
+  });
+
   test("exactly the limit passes", async () => {
     const r = await safeFetch(`${a.origin}/bytes/4096`, { ...local, maxBytes: 4096 });
     expect(r.bytes.length).toBe(4096);

@@ -54,6 +54,10 @@ export function mediaServer(hostname = "127.0.0.1", tls?: { cert: string; key: s
       if (p === "/echo") return Response.json({ method: req.method, body, host: req.headers.get("host") });
       if (p === "/headers") return Response.json(Object.fromEntries(req.headers));
       if (p.startsWith("/status/")) return new Response("nope", { status: Number(p.slice(8)) });
+      // 8 MiB of zeros gzipped to a few KiB: the limit must count what comes out, not what came in
+      if (p === "/gzip-bomb") {
+        return new Response(Bun.gzipSync(new Uint8Array(8 << 20)), { headers: { "content-type": "image/png", "content-encoding": "gzip" } });
+      }
       if (p.startsWith("/bytes/")) return new Response(new Uint8Array(Number(p.slice(7))), { headers: { "content-type": "image/png" } });
       // n redirects (n ≥ 1), the last one to the PNG
       if (p.startsWith("/redirect/")) {
