@@ -92,6 +92,11 @@ export class RunnerClient {
     return { running, queued };
   }
 
+  /** The runner's process id while it runs. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   get ready(): boolean {
     return this.info !== undefined && this.#unsent.length === 0;
   }

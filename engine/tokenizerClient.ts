@@ -78,6 +78,11 @@ export class TokenizerClient {
     return this.#refused;
   }
 
+  /** The tokenizer's process id while it runs. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   /** Starts the process (once; later calls wait for the same start); resolves when the vocabulary is loaded. */
   start(): Promise<TokenizerInfo> {
     if (this.info) return Promise.resolve(this.info);
