@@ -54,8 +54,8 @@ llama: $(LLAMA_BIN)/libllama.so
 
 $(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
 	cc -O2 -shared -fPIC -o $@ ffi/shim.c \
-	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include \
-	  -L$(LLAMA_BIN) -lllama -lggml -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
+	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include -Illama.cpp/src/tools/mtmd \
+	  -L$(LLAMA_BIN) -lmtmd -lllama -lggml -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
 
 shim: $(SHIM)
 

@@ -1,11 +1,12 @@
-// Loads libllama through the shim and exposes every raw symbol in one typed object.
-import { dlopen, FFIType } from "bun:ffi";
+// Loads libllama (and libmtmd) through the shim and exposes the raw symbols as typed objects.
+import { dlopen, FFIType, type Symbols } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { batchSymbols } from "./symbols/batch.ts";
 import { contextSymbols } from "./symbols/context.ts";
 import { logSymbols } from "./symbols/log.ts";
 import { modelSymbols } from "./symbols/model.ts";
+import { mtmdSymbols } from "./symbols/mtmd.ts";
 import { samplerSymbols } from "./symbols/sampler.ts";
 import { stateSymbols } from "./symbols/state.ts";
 import { vocabSymbols } from "./symbols/vocab.ts";
@@ -41,7 +42,11 @@ export function libraryDir(): string {
   return process.env.LLAMA_LIB_DIR ?? resolve(import.meta.dir, "..", "llama.cpp", "build", "bin");
 }
 
-function open(dir: string) {
+let shimPath: string | undefined;
+
+/** libshim.so's path; in the binary, its embedded dependencies are loaded first (once). */
+function locateShim(dir: string): string {
+  if (shimPath) return shimPath;
   let path = join(dir, "libshim.so");
   if (embedded) {
     for (const { path: dependency, symbol } of embedded.slice(0, -1)) {
@@ -51,11 +56,16 @@ function open(dir: string) {
   } else if (!existsSync(path)) {
     throw new Error(`libshim.so not found in ${dir}: run \`make setup\` (or set LLAMA_LIB_DIR)`);
   }
+  shimPath = path;
+  return path;
+}
+
+/** Runs a dlopen; when it fails, names the missing symbol (a pin change that renamed something should say what). */
+function namingMissing<T>(path: string, table: Symbols, load: () => T): T {
   try {
-    return dlopen(path, symbols).symbols;
+    return load();
   } catch (error) {
-    // Name the missing symbol: a pin change that renamed something should say what.
-    for (const [name, signature] of Object.entries(symbols)) {
+    for (const [name, signature] of Object.entries(table)) {
       try {
         dlopen(path, { [name]: signature }).close();
       } catch {
@@ -64,6 +74,11 @@ function open(dir: string) {
     }
     throw error;
   }
+}
+
+function open(dir: string) {
+  const path = locateShim(dir);
+  return namingMissing(path, symbols, () => dlopen(path, symbols).symbols);
 }
 
 let loaded: ReturnType<typeof open> | undefined;
@@ -77,4 +92,20 @@ export function lib() {
     loaded.llama_backend_init();
   }
   return loaded;
+}
+
+function openMtmd(dir: string) {
+  const path = locateShim(dir);
+  return namingMissing(path, mtmdSymbols, () => dlopen(path, mtmdSymbols).symbols);
+}
+
+let loadedMtmd: ReturnType<typeof openMtmd> | undefined;
+
+/** libmtmd's symbols (reached through the shim, which links it), after libllama's set-up. */
+export function mtmdLib() {
+  if (!loadedMtmd) {
+    lib();
+    loadedMtmd = openMtmd(embedded ? "" : libraryDir());
+  }
+  return loadedMtmd;
 }
