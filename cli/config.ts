@@ -5,11 +5,12 @@ import type { ModelDefaults, ModelSpec, ModelsConfig } from "../engine/modelSpec
 import * as field from "./configFields.ts";
 import { ConfigError, isRecord, shown, Where } from "./configFields.ts";
 import { parseSampling } from "./configSampling.ts";
+import { parseConfigGroups } from "../groups/config.ts";
 import type { ServerFlags } from "./flags.ts";
 
 export { ConfigError };
 
-const TOP_LEVEL = ["default", "aliases", "models", "max_loaded_models", "auth"] as const;
+const TOP_LEVEL = ["default", "aliases", "models", "max_loaded_models", "auth", "groups"] as const;
 
 export const MODEL_FIELDS = [
   "id",
@@ -63,7 +64,9 @@ export async function loadModelsConfig(file: string, defaults: ModelDefaults): P
   const max = raw.max_loaded_models;
   const maxLoadedModels = max === undefined || max === null ? undefined : field.int(top, "max_loaded_models", max, 1);
   const auth = raw.auth === undefined || raw.auth === null ? undefined : field.bool(top, "auth", raw.auth);
-  return { models, aliases, defaultModel, source: resolve(file), maxLoadedModels, ...(auth !== undefined ? { auth } : {}) };
+  // Groups (groups/config.ts); their models are checked once the engine exists.
+  const groups = parseConfigGroups(label, folder, raw.groups);
+  return { models, aliases, defaultModel, source: resolve(file), maxLoadedModels, ...(auth !== undefined ? { auth } : {}), ...(groups.length ? { groups } : {}) };
 }
 
 /** `--model` alone: a one-model config with the flags' settings. */

@@ -1,6 +1,7 @@
 // What a servable model is, wherever it was declared (config file, --models-dir, --model):
 // the registry loads, names and unloads models from these alone.
 import type { SamplingParams } from "../core/index.ts";
+import type { ConfigGroup } from "../groups/config.ts";
 
 /** One servable model, from the config file, --models-dir, or --model. */
 export interface ModelSpec {
@@ -45,6 +46,8 @@ export interface ModelsConfig {
   maxLoadedModels?: number;
   /** Top-level `auth`: require API tokens, as --auth does. */
   auth?: boolean;
+  /** Top-level `groups` (groups/config.ts). */
+  groups?: ConfigGroup[];
 }
 
 /** The server flags' values: what a model entry gets for each setting it does not give. */
