@@ -116,7 +116,11 @@ export class TokenizerClient {
       this.#listener = Bun.listen({
         unix: socketPath,
         socket: {
-          open: (socket) => channel.attach(socket),
+          open: (socket) => {
+            channel.attach(socket);
+            // The child is connected: the path is not needed any more (nothing is left behind in /tmp).
+            rmSync(socketPath, { force: true });
+          },
           data: (_socket, data) => channel.receive(data),
           drain: () => channel.drain(),
         },
