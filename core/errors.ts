@@ -13,6 +13,8 @@ export type ErrorKind =
   | "conflict"
   | "gone"
   | "too_large"
+  /** The client took too long to send its request. */
+  | "timeout"
   | "rate_limited"
   /** Too much work queued: retry later. */
   | "overloaded"

@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import { CreatedToken, TokenCreateRequest, TokenList, TokenObject } from "../../schemas/admin.ts";
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { parseExpiry, parseScopes, TokenError, type TokenRecord, type TokenSpec, type TokenStore } from "../../store/tokens.ts";
-import { DEFAULT_MAX_BODY_BYTES, rawBodyOf, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody, rawBodyOf } from "../http/body.ts";
 import { ApiError, badRequest } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
@@ -80,7 +80,7 @@ export function adminTokenRoutes(tokens: TokenStore, options: { maxBodyBytes?: n
         }
       },
       {
-        parse: [({ request }) => readJsonBody(request, limit), "json"],
+        parse: jsonBody(limit, TokenCreateRequest),
         body: TokenCreateRequest,
         response: { 201: CreatedToken, ...errors },
         detail: { summary: "Create an API token", description: "Answers the secret once; only its hash is stored. Needs the `admin` scope." },

@@ -12,6 +12,7 @@ const SHAPE: Record<ErrorKind, [status: number, type: string]> = {
   conflict: [409, "invalid_request_error"],
   gone: [410, "invalid_request_error"],
   too_large: [413, "request_too_large"],
+  timeout: [408, "invalid_request_error"],
   rate_limited: [429, "rate_limit_error"],
   internal: [500, "api_error"],
   overloaded: [529, "overloaded_error"],

@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 import type { Engine, GenerateRequest } from "../../core/index.ts";
 import { AnthropicErrorBody, AnthropicMessage, CountTokensRequest, MessagesRequest, TokenCount } from "../../schemas/anthropic-messages.ts";
 import { accumulate, collectEvents, ensureModel, startGeneration, streamFrames } from "../generation.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { requestContext } from "../http/requestContext.ts";
@@ -32,9 +32,6 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const signer = options.signer ?? new ThinkingSigner();
   const pingEveryMs = options.pingEveryMs ?? 15_000;
-  // Our reader always returns or throws; "json" only tells the OpenAPI document the content type.
-  const parse: [({ request }: { request: Request }) => Promise<unknown>, "json"] = [({ request }) => readJsonBody(request, limit), "json"];
-
   // Validation errors are re-checked against the route's own schema, to name the right field.
   const onMessagesError = protocolErrorHandler(MessagesRequest, anthropicErrorResponse, "anthropic");
   const onCountError = protocolErrorHandler(CountTokensRequest, anthropicErrorResponse, "anthropic");
@@ -74,7 +71,7 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
           }) as unknown as AnthropicMessage;
         },
         {
-          parse,
+          parse: jsonBody(limit, MessagesRequest),
           body: MessagesRequest,
           response: { 200: AnthropicMessage, ...errors },
           detail: {
@@ -97,7 +94,7 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
           return { input_tokens: counted };
         },
         {
-          parse,
+          parse: jsonBody(limit, CountTokensRequest),
           body: CountTokensRequest,
           response: { 200: TokenCount, ...errors },
           detail: { summary: "Count the tokens of a message's prompt", description: "Exact: the prompt rendered by the model's chat template, tools included." },

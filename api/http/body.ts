@@ -28,7 +28,7 @@ const tooLarge = (limit: number) =>
   new ApiError("too_large", "request_too_large", `The request body exceeds the limit of ${limit} bytes.`, undefined, CLOSE);
 
 const timedOut = (ms: number) =>
-  new ApiError("invalid_request", "request_timeout", `The request body did not arrive within ${ms / 1000} s.`, undefined, CLOSE);
+  new ApiError("timeout", "request_timeout", `The request body did not arrive within ${ms / 1000} s.`, undefined, CLOSE);
 
 const tooDeep = () =>
   new ApiError("invalid_request", "json_too_deep", `The JSON body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);

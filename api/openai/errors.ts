@@ -13,6 +13,7 @@ export const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   gone: 410,
   too_large: 413,
+  timeout: 408,
   rate_limited: 429,
   internal: 500,
   overloaded: 503,

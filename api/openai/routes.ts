@@ -8,7 +8,7 @@ import {
   OpenAIErrorBody,
 } from "../../schemas/openai-chat.ts";
 import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
 import { sseResponse } from "../http/sse.ts";
@@ -57,9 +57,7 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
           return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;
         },
         {
-          // Our reader always returns or throws; "json" is never reached and only tells the
-          // OpenAPI document the body's content type.
-          parse: [({ request }) => readJsonBody(request, limit), "json"],
+          parse: jsonBody(limit, ChatCompletionRequest),
           body: ChatCompletionRequest,
           response: { 200: ChatCompletion, ...errors },
           detail: {

@@ -13,7 +13,7 @@ import {
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import type { ResponseStore, StoredResponse } from "../../store/index.ts";
 import { ensureModel, startGeneration, streamFrames } from "../generation.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError, echo } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
@@ -43,7 +43,6 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
   const cipher = new ReasoningCipher(store.secret("reasoning-key", ReasoningCipher.newKey));
   /** Responses being generated, for POST /cancel. */
   const running = new Map<string, { converter: ResponsesStreamConverter; abort: AbortController; deleted?: boolean }>();
-  const parse = [({ request }: { request: Request }) => readJsonBody(request, limit), "json"] as const;
 
   /** previous_response_id's conversation, the plan, and truncation. */
   async function plan(body: ResponsesRequest): Promise<ResponsesPlan> {
@@ -119,7 +118,7 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
           return converter.response() as typeof ResponseObject.static;
         },
         {
-          parse: [...parse],
+          parse: jsonBody(limit, ResponsesRequest),
           body: ResponsesRequest,
           response: { 200: ResponseObject, ...errors },
           detail: {
@@ -140,7 +139,7 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
           return { object: "response.input_tokens" as const, input_tokens: counted };
         },
         {
-          parse: [...parse],
+          parse: jsonBody(limit, ResponsesInputTokensRequest),
           body: ResponsesInputTokensRequest,
           response: { 200: InputTokens, ...errors },
           detail: { summary: "Count input tokens", description: "The tokens the request's prompt renders to, tools and instructions included." },

@@ -73,7 +73,7 @@ describe("body-read deadline", () => {
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(190);
     expect(elapsed).toBeLessThan(2000);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(408);
     expect(res.headers.get("connection")).toBe("close");
     expect(((await res.json()) as any).error).toMatchObject({ code: "request_timeout", type: "invalid_request_error" });
   });

@@ -133,7 +133,7 @@ describe("limits answered in the protocol's shape", () => {
     expect(answer.closed).toBe(true);
     expect(answer.ms).toBeGreaterThanOrEqual(DEFAULT_BODY_TIMEOUT_MS - 100);
     const { status, body } = parse(answer);
-    expect(status).toBe(400);
+    expect(status).toBe(408);
     expect(body.error.code).toBe("request_timeout");
   }, DEFAULT_BODY_TIMEOUT_MS + 10_000);
 });
