@@ -60,17 +60,25 @@ function locateShim(dir: string): string {
   return path;
 }
 
-/** Runs a dlopen; when it fails, names the missing symbol (a pin change that renamed something should say what). */
+/**
+ * Runs a dlopen; when it fails, names the missing symbol (a pin change that renamed something
+ * should say what). When no symbol loads, the library itself did not (e.g. a dependency such
+ * as libmtmd is missing): the loader's own error says why.
+ */
 function namingMissing<T>(path: string, table: Symbols, load: () => T): T {
   try {
     return load();
   } catch (error) {
-    for (const [name, signature] of Object.entries(table)) {
+    const missing = Object.entries(table).filter(([name, signature]) => {
       try {
         dlopen(path, { [name]: signature }).close();
+        return false;
       } catch {
-        throw new Error(`${path}: symbol ${name} is missing (llama.cpp pin and ffi/symbols disagree)`);
+        return true;
       }
+    });
+    if (missing.length > 0 && missing.length < Object.keys(table).length) {
+      throw new Error(`${path}: symbol ${missing[0]![0]} is missing (llama.cpp pin and ffi/symbols disagree)`);
     }
     throw error;
   }
