@@ -147,7 +147,11 @@ function parseTool(raw: unknown, at: string): HttpTool {
     for (const [key, value] of Object.entries(raw.headers)) {
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new SpecError(`${at}.headers`, `has an invalid header name ${shown(key)}`);
       headers[key] = str(value, `${at}.headers.${key}`, { empty: true, max: 8192 });
-      secretNames(headers[key]!);
+      try {
+        secretNames(headers[key]!);
+      } catch (error) {
+        throw new SpecError(`${at}.headers.${key}`, (error as Error).message);
+      }
     }
   }
   const body = given(raw.body) ? raw.body : ["POST", "PUT", "PATCH"].includes(method) ? "arguments" : "none";

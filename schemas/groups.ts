@@ -60,7 +60,12 @@ export const GroupBody = t.Object(
     instruction: t.Optional(t.String({ description: "The brain's system instruction." })),
     tools: t.Optional(t.Array(HttpToolBody)),
     resources: t.Optional(
-      t.Array(t.Object({ name: t.String(), text: t.String({ description: "At most 64 KiB; 256 KiB for all of a group's." }) }, { additionalProperties: true })),
+      t.Array(
+        t.Object(
+          { name: t.String(), text: t.Optional(t.String({ description: "At most 64 KiB; 256 KiB for all of a group's. (`path`, a file, only in the config file.)" })) },
+          { additionalProperties: true },
+        ),
+      ),
     ),
     force_tool: t.Optional(t.String({ description: "Tool choice of the brain's first step: auto (default), required, or a tool's name." })),
     approval_ttl: t.Optional(Int({ description: "Seconds a paused execution waits (default: the server's, 900)." })),

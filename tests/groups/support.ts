@@ -69,6 +69,7 @@ export function startGroupApp(inner: Engine, options: Partial<GroupsOptions> = {
   const app = createApp(engine).use(groups.routes(engine));
   app.listen({ hostname: "127.0.0.1", port: 0, idleTimeout: IDLE_TIMEOUT_SECONDS });
   const url = `http://127.0.0.1:${app.server!.port}`;
+  let closed = false;
   const post = (path: string, body: unknown) =>
     fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return {
@@ -85,6 +86,8 @@ export function startGroupApp(inner: Engine, options: Partial<GroupsOptions> = {
       return json.id;
     },
     close() {
+      if (closed) return;
+      closed = true;
       app.stop(true);
       groups.close();
     },
