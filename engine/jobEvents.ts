@@ -32,8 +32,6 @@ export class JobEvents {
       case "error":
         this.finished = true;
         return [{ type: "error", error: update.error }];
-      case "count":
-        return [];
       case "done":
         return this.#done(update);
     }

@@ -93,9 +93,7 @@ export type JobUpdate =
       promptMs: number;
       generationMs: number;
     }
-  | { id: number; type: "error"; error: EngineErrorInfo }
-  /** No longer sent (counting is the tokenizer process's); jobEvents.ts still names it. */
-  | { id: number; type: "count"; tokens: number };
+  | { id: number; type: "error"; error: EngineErrorInfo };
 
 export type FromRunner =
   | { type: "ready"; info: RunnerModelInfo }
