@@ -44,7 +44,7 @@ const fresh = () => {
   brain.requests.length = 0;
 };
 
-async function pause(group: string, planned = [{ name: "create_ticket", args }]) {
+async function pause(group: string, planned: { name: string; args: unknown }[] = [{ name: "create_ticket", args }]) {
   plan = planned;
   const res = await app.post("/v1/chat/completions", { model: `group:${group}`, messages: [{ role: "user", content: "My printer is broken" }] });
   expect(res.status).toBe(200);
