@@ -4,9 +4,8 @@
 import { safeFetch } from "../net/safeFetch.ts";
 import type { ToolFetcher } from "./httpTool.ts";
 
-/** A body up to this many times the tool's limit is read and cut; a larger one is refused. */
-const READ_FACTOR = 8;
-const READ_CAP = 8 * 1024 * 1024;
+/** A body up to this size (or the tool's limit, if larger) is read and cut to the limit; a larger one is refused. */
+const READ_CAP = 4 * 1024 * 1024;
 
 export function safeToolFetcher(options: { allowPrivateUrls?: boolean; ca?: string | string[] } = {}): ToolFetcher {
   return async (req) => {
@@ -16,7 +15,7 @@ export function safeToolFetcher(options: { allowPrivateUrls?: boolean; ca?: stri
       headers: req.headers,
       body: req.body,
       timeoutMs: req.timeoutMs,
-      maxBytes: Math.max(req.maxBytes, Math.min(req.maxBytes * READ_FACTOR, READ_CAP)),
+      maxBytes: Math.max(req.maxBytes, READ_CAP),
       allowPrivate: req.allowPrivate || options.allowPrivateUrls === true,
       acceptAnyStatus: true,
       signal: req.signal,

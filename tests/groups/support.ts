@@ -34,7 +34,7 @@ export function startTicketing(): Ticketing {
     hostname: "127.0.0.1",
     async fetch(request) {
       const url = new URL(request.url);
-      const entry: Received = { method: request.method, path: decodeURIComponent(url.pathname), query: url.search, headers: Object.fromEntries(request.headers), body: await request.text() };
+      const entry: Received = { method: request.method, path: url.pathname, query: url.search, headers: Object.fromEntries(request.headers), body: await request.text() };
       received.push(entry);
       if (url.pathname === "/tickets" && request.method === "POST") return Response.json({ id: received.length, status: "open" }, { status: 201 });
       if (url.pathname.startsWith("/tickets/")) return Response.json({ id: url.pathname.slice(9), status: "open" });
