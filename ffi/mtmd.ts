@@ -32,7 +32,10 @@ export interface EvalOptions {
   logitsLast: boolean;
 }
 
-/** The last lines libmtmd / llama.cpp logged, for error messages. */
+/**
+ * The last lines libmtmd / llama.cpp logged, for error messages. Not drained before each call:
+ * a verbose runner forwards the ring after every step, and those lines must not be lost.
+ */
 function nativeDetail(): string {
   const lines = drainNativeLog().trim().split("\n").filter(Boolean).slice(-3);
   return lines.length ? `: ${lines.join(" | ")}` : "";
@@ -41,6 +44,29 @@ function nativeDetail(): string {
 /** The default media marker, "<__media__>": where a bitmap goes in the text given to tokenize. */
 export function defaultMediaMarker(): string {
   return mtmdLib().mtmd_default_marker()?.toString() ?? "<__media__>";
+}
+
+export interface MediaFormat {
+  kind: "image" | "audio";
+  name: "PNG" | "JPEG" | "GIF" | "BMP" | "WAV" | "MP3" | "FLAC";
+}
+
+const SUPPORTED_FORMATS = "PNG, JPEG, GIF, BMP, WAV, MP3 or FLAC";
+
+/** The format a file's first bytes announce, among those libmtmd decodes in-process; else undefined. */
+export function sniffMediaFormat(bytes: Uint8Array): MediaFormat | undefined {
+  const starts = (...prefix: number[]) => prefix.every((byte, i) => bytes[i] === byte);
+  const ascii = (offset: number, text: string) => [...text].every((c, i) => bytes[offset + i] === c.charCodeAt(0));
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return { kind: "image", name: "PNG" };
+  if (starts(0xff, 0xd8, 0xff)) return { kind: "image", name: "JPEG" };
+  if (ascii(0, "GIF87a") || ascii(0, "GIF89a")) return { kind: "image", name: "GIF" };
+  if (ascii(0, "BM") && bytes.length > 26) return { kind: "image", name: "BMP" };
+  // libmtmd's own audio test (mtmd-helper.cpp is_audio_file) needs 12 bytes.
+  if (bytes.length < 12) return undefined;
+  if (ascii(0, "RIFF") && ascii(8, "WAVE")) return { kind: "audio", name: "WAV" };
+  if (ascii(0, "fLaC")) return { kind: "audio", name: "FLAC" };
+  if (ascii(0, "ID3") || (bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0)) return { kind: "audio", name: "MP3" };
+  return undefined;
 }
 
 export class MtmdContext {
@@ -55,7 +81,7 @@ export class MtmdContext {
 
   /** Loads a projector for `model`; throws with libmtmd's reason (e.g. an n_embd mismatch). */
   static load(mmprojPath: string, model: Model, options: MtmdOptions = {}): MtmdContext {
-    drainNativeLog();
+    drainNativeLog(); // loading happens once, before serving: its error should carry its own lines only
     const handle = asPointer(mtmdLib().shim_mtmd_init(
       cString(mmprojPath), model.handle, options.gpu ?? true, options.threads ?? 4, options.warmup ?? true,
     ));
@@ -92,14 +118,25 @@ export class MtmdContext {
     return mtmdLib().mtmd_decode_use_non_causal(this.handle, chunk.handle);
   }
 
-  /** Decodes an encoded image (PNG, JPEG, BMP, GIF...) or audio file (WAV, MP3, FLAC). */
+  /**
+   * Decodes an image (PNG, JPEG, GIF, BMP) or audio file (WAV, MP3, FLAC) into a bitmap whose id
+   * is the SHA-256 of the bytes. Anything else is refused before it reaches a native decoder.
+   */
   bitmapFromBytes(bytes: Uint8Array): Bitmap {
     if (bytes.byteLength === 0) throw new Error("cannot decode media: the file is empty");
-    drainNativeLog();
-    const handle = asPointer(mtmdLib().shim_mtmd_bitmap_from_buf(this.handle, ptr(bytes), bytes.byteLength));
-    if (!handle) {
-      throw new Error(`cannot decode media: not a supported image or audio file (${bytes.byteLength} bytes)${nativeDetail()}`);
+    const format = sniffMediaFormat(bytes);
+    if (!format) throw new Error(`cannot decode media: not a supported image or audio file (expected ${SUPPORTED_FORMATS})`);
+    const l = mtmdLib();
+    if (format.kind === "image") {
+      if (!this.supportsVision) throw new Error(`cannot decode media: this model does not support image input (${format.name})`);
+      const id = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+      const handle = asPointer(l.shim_mtmd_bitmap_from_image(ptr(bytes), bytes.byteLength, cString(id)));
+      if (!handle) throw new Error(`cannot decode media: invalid ${format.name} image (${l.shim_mtmd_image_error()})`);
+      return new Bitmap(handle);
     }
+    if (!this.supportsAudio) throw new Error(`cannot decode media: this model does not support audio input (${format.name})`);
+    const handle = asPointer(l.shim_mtmd_bitmap_from_buf(this.handle, ptr(bytes), bytes.byteLength));
+    if (!handle) throw new Error(`cannot decode media: invalid ${format.name} audio${nativeDetail()}`);
     return new Bitmap(handle);
   }
 
@@ -111,7 +148,6 @@ export class MtmdContext {
     const bytes = utf8(text);
     const pointers = new BigUint64Array(Math.max(1, bitmaps.length));
     bitmaps.forEach((bitmap, i) => (pointers[i] = BigInt(bitmap.handle)));
-    drainNativeLog();
     const status = mtmdLib().shim_mtmd_tokenize(
       this.handle, chunks, bytes.byteLength ? ptr(bytes) : null, bytes.byteLength,
       options.addSpecial ?? true, options.parseSpecial ?? true, ptr(pointers), bitmaps.length,
@@ -127,7 +163,6 @@ export class MtmdContext {
   /** Runs the encoder on an image or audio chunk; its embeddings are then in `outputEmbeddings`. */
   encodeChunk(chunk: MediaChunk): void {
     if (chunk.type === "text") throw new Error("a text chunk has nothing to encode");
-    drainNativeLog();
     const status = mtmdLib().mtmd_encode_chunk(this.handle, chunk.handle);
     if (status !== 0) throw new Error(`encoding the ${chunk.type} chunk failed (${status})${nativeDetail()}`);
   }
@@ -147,7 +182,6 @@ export class MtmdContext {
   evalChunk(context: Context, chunk: MediaChunk, options: EvalOptions): number {
     // In and out: the text path adds to it, the media path sets it.
     const next = Int32Array.of(options.position);
-    drainNativeLog();
     const status = mtmdLib().mtmd_helper_eval_chunk_single(
       this.handle, context.handle, chunk.handle, options.position, options.seqId, options.batchSize, options.logitsLast, ptr(next),
     );
@@ -222,7 +256,7 @@ export class ChunkList {
   }
 
   at(index: number): MediaChunk {
-    const handle = asPointer(mtmdLib().mtmd_input_chunks_get(this.handle, index));
+    const handle = index >= 0 ? asPointer(mtmdLib().mtmd_input_chunks_get(this.handle, index)) : null;
     if (!handle) throw new Error(`no chunk ${index} in a list of ${this.length}`);
     return new MediaChunk(handle, this);
   }

@@ -296,8 +296,9 @@ mtmd_context * shim_mtmd_init(const char * mmproj_path, const struct llama_model
     return mtmd_init_from_file(mmproj_path, model, params);
 }
 
-// Decodes an encoded file (PNG, JPEG, ... or WAV, MP3, FLAC) into a bitmap whose id is the
-// SHA-256 of the bytes; NULL when the bytes are not a supported image or audio file.
+// Decodes an audio file (WAV, MP3, FLAC) into a bitmap of PCM samples at the projector's rate,
+// with the SHA-256 of the bytes as id; NULL when it does not decode. Only for audio: an image
+// that fails to decode falls through, in MTMD_VIDEO builds, to ffprobe/ffmpeg run on the bytes.
 mtmd_bitmap * shim_mtmd_bitmap_from_buf(const mtmd_context * ctx, const unsigned char * buf, size_t len) {
     struct mtmd_helper_bitmap_wrapper wrapped =
         mtmd_helper_bitmap_init_from_buf(ctx, buf, len, false, mtmd_helper_init_opt_default());
@@ -317,4 +318,30 @@ int32_t shim_mtmd_tokenize(const mtmd_context * ctx, mtmd_input_chunks * output,
                            const mtmd_bitmap * const * bitmaps, size_t n_bitmaps) {
     mtmd_input_text input = { text, text_len, add_special, parse_special };
     return mtmd_tokenize(ctx, output, &input, bitmaps, n_bitmaps);
+}
+
+// stb_image, compiled into libmtmd (and exported by it): images are decoded here, as the helper
+// would, but without its video fallback.
+extern unsigned char * stbi_load_from_memory(const unsigned char * buffer, int len, int * x, int * y,
+                                             int * channels_in_file, int desired_channels);
+extern void stbi_image_free(void * retval_from_stbi_load);
+extern const char * stbi_failure_reason(void);
+
+// An RGB bitmap from an encoded image (PNG, JPEG, GIF, BMP...), with `id` (the caller's hash of
+// the bytes) as its id; NULL when it does not decode (shim_mtmd_image_error says why).
+mtmd_bitmap * shim_mtmd_bitmap_from_image(const unsigned char * buf, size_t len, const char * id) {
+    if (len > INT32_MAX) return NULL;
+    int nx, ny, nc;
+    unsigned char * rgb = stbi_load_from_memory(buf, (int) len, &nx, &ny, &nc, 3);
+    if (!rgb) return NULL;
+    mtmd_bitmap * bitmap = mtmd_bitmap_init((uint32_t) nx, (uint32_t) ny, rgb);
+    stbi_image_free(rgb);
+    if (bitmap) mtmd_bitmap_set_id(bitmap, id);
+    return bitmap;
+}
+
+// Why the last image decode failed (e.g. "bad png sig", "outofdata"); never NULL.
+const char * shim_mtmd_image_error(void) {
+    const char * reason = stbi_failure_reason();
+    return reason ? reason : "unknown";
 }

@@ -26,8 +26,12 @@ export const mtmdSymbols = {
   // int32_t llama_model_n_embd_inp(const llama_model * model);  (libllama: the width of an embedding row)
   llama_model_n_embd_inp: { args: [FFIType.ptr], returns: FFIType.i32 },
 
-  // mtmd_bitmap * shim_mtmd_bitmap_from_buf(const mtmd_context * ctx, const unsigned char * buf, size_t len);
+  // mtmd_bitmap * shim_mtmd_bitmap_from_buf(const mtmd_context * ctx, const unsigned char * buf, size_t len);  (audio)
   shim_mtmd_bitmap_from_buf: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.ptr },
+  // mtmd_bitmap * shim_mtmd_bitmap_from_image(const unsigned char * buf, size_t len, const char * id);
+  shim_mtmd_bitmap_from_image: { args: [FFIType.ptr, FFIType.u64, FFIType.cstring], returns: FFIType.ptr },
+  // const char * shim_mtmd_image_error(void);
+  shim_mtmd_image_error: { args: [], returns: FFIType.cstring },
   // uint32_t mtmd_bitmap_get_nx(const mtmd_bitmap * bitmap);
   mtmd_bitmap_get_nx: { args: [FFIType.ptr], returns: FFIType.u32 },
   // uint32_t mtmd_bitmap_get_ny(const mtmd_bitmap * bitmap);

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { Context } from "../../ffi/context.ts";
 import { lib } from "../../ffi/library.ts";
+import { drainNativeLog } from "../../ffi/log.ts";
 import { Model } from "../../ffi/model.ts";
-import { defaultMediaMarker, type MediaChunk, MtmdContext } from "../../ffi/mtmd.ts";
+import { defaultMediaMarker, type MediaChunk, MtmdContext, sniffMediaFormat } from "../../ffi/mtmd.ts";
 import { readGGUF } from "../fixtures/gguf.ts";
 import { encodePng, patternImage, sineWav } from "../fixtures/media.ts";
 import {
@@ -186,12 +187,21 @@ describe("vision: gemma3 projector with a generated gemma3 text model (n_embd 12
     kept.free();
   });
 
-  test("undecodable or empty bytes are a clear error, not a crash", () => {
+  test("undecodable, unsupported or empty bytes are a clear error, not a crash", () => {
     const garbage = new TextEncoder().encode("this is not an image, nor a sound");
-    expect(() => mtmd.bitmapFromBytes(garbage)).toThrow("cannot decode media: not a supported image or audio file (33 bytes)");
-    const truncated = png.subarray(0, 40);
-    expect(() => mtmd.bitmapFromBytes(truncated)).toThrow("cannot decode media");
+    expect(() => mtmd.bitmapFromBytes(garbage))
+      .toThrow("cannot decode media: not a supported image or audio file (expected PNG, JPEG, GIF, BMP, WAV, MP3 or FLAC)");
+    const webp = new Uint8Array(32);
+    webp.set(new TextEncoder().encode("RIFF\x18\x00\x00\x00WEBPVP8 "));
+    expect(() => mtmd.bitmapFromBytes(webp)).toThrow("not a supported image or audio file");
     expect(() => mtmd.bitmapFromBytes(new Uint8Array(0))).toThrow("cannot decode media: the file is empty");
+    drainNativeLog();
+    // A PNG cut short: stb_image's reason, and no fall-through to libmtmd's video path (ffprobe).
+    expect(() => mtmd.bitmapFromBytes(png.subarray(0, 60))).toThrow(/^cannot decode media: invalid PNG image \(.+\)$/);
+    const corrupt = new Uint8Array(png);
+    corrupt.fill(0xee, 41); // IDAT and its CRC overwritten
+    expect(() => mtmd.bitmapFromBytes(corrupt)).toThrow("cannot decode media: invalid PNG image");
+    expect(drainNativeLog()).not.toMatch(/ffprobe|ffmpeg|video/);
     // Still usable afterwards.
     mtmd.bitmapFromBytes(png).free();
   });
@@ -205,7 +215,7 @@ describe("vision: gemma3 projector with a generated gemma3 text model (n_embd 12
       bitmap.free();
     }
     // The helper only decodes audio for a projector that has an audio encoder.
-    expect(() => mtmd.bitmapFromBytes(sineWav({ seconds: 0.5 }))).toThrow("does not support audio input");
+    expect(() => mtmd.bitmapFromBytes(sineWav({ seconds: 0.5 }))).toThrow("cannot decode media: this model does not support audio input (WAV)");
   });
 
   test("RSS stays flat over 50 decode/tokenize/encode/free cycles", () => {
@@ -310,13 +320,47 @@ describe("audio: generated qwen2a projector with a generated qwen2 text model (n
     }
   });
 
-  test("an image sent to an audio-only projector is refused at tokenize", () => {
-    const bitmap = mtmd.bitmapFromBytes(encodePng(patternImage(8, 8)));
+  test("an image sent to an audio-only projector is refused, at decode and at tokenize", async () => {
+    const png = encodePng(patternImage(8, 8));
+    expect(() => mtmd.bitmapFromBytes(png)).toThrow("cannot decode media: this model does not support image input (PNG)");
+    // A bitmap decoded elsewhere (by a vision projector) is still refused by this one.
+    const visionModel = Model.load(await generateModel(TINY_GEMMA3));
+    const vision = MtmdContext.load(GEMMA3_MMPROJ, visionModel, { threads: THREADS, warmup: false });
+    const bitmap = vision.bitmapFromBytes(png);
     try {
       expect(() => mtmd.tokenize(`${MARKER}`, [bitmap])).toThrow("model does not support vision input");
     } finally {
       bitmap.free();
+      vision.free();
+      visionModel.free();
     }
+  });
+});
+
+describe("sniffMediaFormat", () => {
+  const bytes = (...parts: (string | number[])[]) => {
+    const out: number[] = [];
+    for (const part of parts) out.push(...(typeof part === "string" ? [...part].map((c) => c.charCodeAt(0)) : part));
+    while (out.length < 32) out.push(0);
+    return Uint8Array.from(out);
+  };
+
+  test("names the formats libmtmd decodes in-process by their magic bytes", () => {
+    expect(sniffMediaFormat(encodePng(patternImage(2, 2)))).toEqual({ kind: "image", name: "PNG" });
+    expect(sniffMediaFormat(bytes([0xff, 0xd8, 0xff, 0xe0]))).toEqual({ kind: "image", name: "JPEG" });
+    expect(sniffMediaFormat(bytes("GIF89a"))).toEqual({ kind: "image", name: "GIF" });
+    expect(sniffMediaFormat(bytes("BM"))).toEqual({ kind: "image", name: "BMP" });
+    expect(sniffMediaFormat(sineWav({ seconds: 0.01 }))).toEqual({ kind: "audio", name: "WAV" });
+    expect(sniffMediaFormat(bytes("ID3", [4, 0]))).toEqual({ kind: "audio", name: "MP3" });
+    expect(sniffMediaFormat(bytes([0xff, 0xfb, 0x90]))).toEqual({ kind: "audio", name: "MP3" });
+    expect(sniffMediaFormat(bytes("fLaC"))).toEqual({ kind: "audio", name: "FLAC" });
+  });
+
+  test("leaves out what would reach ffmpeg (WebP, video) and anything unknown", () => {
+    expect(sniffMediaFormat(bytes("RIFF", [0, 0, 0, 0], "WEBPVP8 "))).toBeUndefined();
+    expect(sniffMediaFormat(bytes([0, 0, 0, 0x18], "ftypmp42"))).toBeUndefined();
+    expect(sniffMediaFormat(bytes("<svg xmlns="))).toBeUndefined();
+    expect(sniffMediaFormat(new Uint8Array(0))).toBeUndefined();
   });
 });
 
