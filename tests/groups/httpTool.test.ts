@@ -31,7 +31,7 @@ test("POST sends the arguments as JSON by default; body none sends nothing", asy
   ticketing.received.length = 0;
   await runHttpTool(tool({ url: `${ticketing.url}/tickets`, method: "POST" }), { a: 1 }, deps);
   await runHttpTool(tool({ url: `${ticketing.url}/tickets`, method: "POST", body: "none" }), { a: 1 }, deps);
-  expect(ticketing.received.map((r) => [r.body, r.headers["content-type"] ?? null])).toEqual([
+  expect(ticketing.received.map((r): [string, string | null] => [r.body, r.headers["content-type"] ?? null])).toEqual([
     ['{"a":1}', "application/json"],
     ["", null],
   ]);
