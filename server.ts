@@ -30,6 +30,7 @@ import { LocalEngine } from "./engine/localEngine.ts";
 import type { ModelsConfig } from "./engine/modelSpec.ts";
 import { ModelRegistry } from "./engine/registry.ts";
 import { runRunner } from "./engine/runner.ts";
+import { gracefulShutdown } from "./cli/shutdown.ts";
 import type { Engine } from "./core/index.ts";
 
 export const VERSION = "0.1.0";
@@ -173,14 +174,19 @@ async function serve(argv: string[]): Promise<void> {
     routes: [accounting.routes],
   });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: Math.max(16 * flags.maxBodyBytes, 2 ** 28), idleTimeout: IDLE_TIMEOUT_SECONDS }); // Bun's limit (an empty 413) only backs up ours, which answers in the protocol's shape
-  const shutdown = async () => {
-    await engine.stop();
-    store.close();
-    accounts.db.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  const shutdown = gracefulShutdown(flags.shutdownTimeout, log, {
+    stopListening: () => app.server!.stop(false),
+    pending: () => engine.pendingRequests(),
+    openRequests: () => app.server!.pendingRequests,
+    failAll: (error) => engine.failAll(error),
+    close: async () => {
+      await engine.stop();
+      store.close();
+      accounts.db.close();
+    },
+  });
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
   const names = config.models.map((m) => m.id).join(", ");
   console.error(`listening on http://${flags.host}:${app.server!.port} (models: ${names}; default ${config.defaultModel})`);
 }

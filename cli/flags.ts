@@ -18,6 +18,8 @@ export interface ServerFlags {
   modelTtl: number;
   /** Where downloaded models go. */
   modelsCache?: string;
+  /** Seconds requests in flight may take to finish after SIGTERM/SIGINT. */
+  shutdownTimeout: number;
   alias?: string;
   host: string;
   port: number;
@@ -64,6 +66,7 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["--models-memory"], key: "modelsMemoryMiB", kind: "int", env: "BUNLLAMA_MODELS_MEMORY", help: "MiB of memory the loaded models may use together, by their estimates; 0 = 90% of this machine's (default: 0)" },
   { names: ["--load-timeout"], key: "loadTimeout", kind: "int", env: "BUNLLAMA_LOAD_TIMEOUT", help: "seconds a model may take to load (default: 600)" },
   { names: ["--model-ttl"], key: "modelTtl", kind: "int", env: "BUNLLAMA_MODEL_TTL", help: "seconds idle before a model is unloaded, unless its config sets ttl; 0 = never (default: 0)" },
+  { names: ["--shutdown-timeout"], key: "shutdownTimeout", kind: "int", env: "BUNLLAMA_SHUTDOWN_TIMEOUT", help: "seconds requests in flight may take to finish after SIGTERM, before they are ended with an error (default: 10)" },
   { names: ["--models-cache"], key: "modelsCache", kind: "string", env: "BUNLLAMA_MODELS_DIR", help: "folder of downloaded models (default: ~/.cache/bunllama/models)" },
   { names: ["-a", "--alias"], key: "alias", kind: "string", env: "LLAMA_ARG_ALIAS", help: "model name clients use (default: file name without .gguf)" },
   { names: ["--host"], key: "host", kind: "string", env: "LLAMA_ARG_HOST", help: "address to listen on (default: 127.0.0.1)" },
@@ -93,6 +96,7 @@ export const DEFAULT_FLAGS: ServerFlags = {
   modelsMemoryMiB: 0,
   loadTimeout: 600,
   modelTtl: 0,
+  shutdownTimeout: 10,
   host: "127.0.0.1",
   port: 8080,
   parallel: 4,

@@ -22,6 +22,11 @@ export class LocalEngine implements Engine {
     return this.registry.stopAll();
   }
 
+  /** Ends every request in flight with this error (each protocol sends it as its error event). */
+  failAll(error: EngineErrorInfo): void {
+    this.registry.failAll(error);
+  }
+
   listModels(): ModelInfo[] {
     return this.registry.list();
   }

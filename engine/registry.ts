@@ -191,6 +191,11 @@ export class ModelRegistry {
     }
   }
 
+  /** Ends every request in flight on every model with this error. */
+  failAll(error: EngineErrorInfo): void {
+    for (const entry of this.#entries.values()) entry.loaded?.client.failAll(error);
+  }
+
   /** Stops every runner; resolves once they have exited. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.#entries.values()].map((entry) => this.#unload(entry)));

@@ -2,13 +2,13 @@
 // runner when it dies, failing only the requests that were in flight with a clear error.
 import type { Subprocess, UnixSocketListener } from "bun";
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
 import { TokenizerClient } from "./tokenizerClient.ts";
 import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
+import { socketPath as newSocketPath } from "./socketDir.ts";
 
 export type JobListener = (update: JobUpdate) => void;
 
@@ -112,7 +112,7 @@ export class RunnerClient {
   #startRunner(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromRunner, ToRunner>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const socketPath = join(tmpdir(), `bunllama-${process.pid}-${crypto.randomUUID().slice(0, 8)}.sock`);
+      const socketPath = newSocketPath("runner");
       this.#listener = Bun.listen({
         unix: socketPath,
         socket: {
@@ -197,6 +197,14 @@ export class RunnerClient {
     this.#choicesLeft.delete(id);
     if (!this.#listeners.delete(id)) return;
     this.#send({ type: "cancel", id });
+  }
+
+  /** Ends every job with this error (and cancels it in the runner): a shutdown past its grace period. */
+  failAll(error: EngineErrorInfo): void {
+    for (const [id, listener] of [...this.#listeners]) {
+      this.cancel(id);
+      listener({ id, type: "error", error });
+    }
   }
 
   /** Stops the runner and the tokenizer for good; resolves once both have exited (their memory is free). */

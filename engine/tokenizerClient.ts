@@ -4,12 +4,11 @@
 // prompts queued behind it go to the new one.
 import type { Subprocess, UnixSocketListener } from "bun";
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { EngineErrorInfo } from "../core/index.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromTokenizer, TokenizerInfo, ToTokenizer } from "./protocol.ts";
 import { TokenizerCrashes } from "./tokenizerCrashes.ts";
+import { socketPath as newSocketPath } from "./socketDir.ts";
 
 export interface TokenizerClientOptions {
   name: string;
@@ -112,7 +111,7 @@ export class TokenizerClient {
   #spawn(): Promise<TokenizerInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromTokenizer, ToTokenizer>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const socketPath = join(tmpdir(), `bunllama-${process.pid}-tok-${crypto.randomUUID().slice(0, 8)}.sock`);
+      const socketPath = newSocketPath("tokenizer");
       this.#listener = Bun.listen({
         unix: socketPath,
         socket: {

@@ -1,0 +1,47 @@
+// Where this server's runner and tokenizer sockets live: one private folder per server process
+// (mode 0700), removed at exit; folders left by servers that died are swept on the next start.
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const PREFIX = "bunllama-sockets-";
+let folder: string | undefined;
+
+/** The folder for this process's sockets, created (and stale ones swept) on first use. */
+export function socketDir(): string {
+  if (folder) return folder;
+  sweepDeadServers();
+  folder = join(tmpdir(), `${PREFIX}${process.pid}`);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  process.once("exit", () => rmSync(folder!, { recursive: true, force: true }));
+  return folder;
+}
+
+/** A fresh socket path in the folder. */
+export function socketPath(kind: string): string {
+  return join(socketDir(), `${kind}-${crypto.randomUUID().slice(0, 8)}.sock`);
+}
+
+function sweepDeadServers(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const pid = Number(name.slice(PREFIX.length));
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
