@@ -103,7 +103,7 @@ export class Execution {
       const step = yield* this.brainStep(state, last ? "none" : choice);
       if (!step) return;
       state.steps++;
-      choice = this.request.toolChoice === "none" ? "none" : undefined;
+      choice = this.request.tools?.length && this.request.toolChoice === "none" ? "none" : undefined;
       if (step.calls.length === 0) {
         yield this.done(step.finishReason, step.stopSequence);
         return;

@@ -93,7 +93,9 @@ export class GroupEngine implements Engine {
     const agentModel = mode === "normal" ? undefined : group.agents.find((a) => this.inner.resolveModel(a.model) === undefined);
     if (agentModel) return yield fail("not_found", "model_not_found", `The model '${agentModel.model}' of the group's agent '${agentModel.name}' does not exist.`, "model");
     const state: ExecutionState = { messages: [], results: [], pending: [], clientCalls: [], clientTools: req.tools ?? [], mode, steps: 0, requestId: caller.requestId, ...(caller.tokenId ? { tokenId: caller.tokenId } : {}) };
-    const choice: ToolChoice | undefined = req.toolChoice && req.toolChoice !== "auto" ? req.toolChoice : group.forceTool === "auto" ? undefined : group.forceTool;
+    // The client's tool_choice counts with its own tools only (without them the protocol layer says "none").
+    const asked = req.tools?.length ? req.toolChoice : undefined;
+    const choice: ToolChoice | undefined = asked && asked !== "auto" ? asked : group.forceTool === "auto" ? undefined : group.forceTool;
     yield* new Execution(this.deps(), group, req, caller, signal).start(state, req.messages, choice);
   }
 
