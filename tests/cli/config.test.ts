@@ -232,7 +232,7 @@ describe("loadModelsConfig refusals: one line naming file, entry and field", () 
     ["an empty id", "models:\n  - { id: '', path: models/stories.gguf }\n", `models.yaml: models[0]: id must be a non-empty name without whitespace, got ""`],
     ["a missing id", "models:\n  - { path: models/stories.gguf }\n", `models.yaml: models[0]: id must be a non-empty name without whitespace, got undefined`],
     ["an alias with whitespace", entry("    aliases: ['a b']\n", "x"), `models.yaml: models[0] (id "x"): aliases[0] must be a non-empty name without whitespace, got "a b"`],
-    ["an unknown top-level field", `default_model: a\n${entry("")}`, `models.yaml: default_model is not a known field (known: default, aliases, models, max_loaded_models, auth)`],
+    ["an unknown top-level field", `default_model: a\n${entry("")}`, `models.yaml: default_model is not a known field (known: default, aliases, models, max_loaded_models, auth, groups)`],
     ["no models", "models: []\n", `models.yaml: models must be a non-empty list of models, got []`],
     ["an entry that is not a mapping", "models:\n  - a.gguf\n", `models.yaml: models[0]: entry must be a mapping, got "a.gguf"`],
     ["max_loaded_models 0", `max_loaded_models: 0\n${entry("")}`, `models.yaml: max_loaded_models must be a positive integer, got 0`],
