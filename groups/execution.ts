@@ -152,7 +152,7 @@ export class Execution {
       messages: state.messages,
       tools: tools.length ? tools : undefined,
       toolChoice: tools.length ? (choice ?? "auto") : undefined,
-      caller: this.caller,
+      caller: this.modelCaller(),
       resume: undefined,
     };
     const step: Step = { text: "", reasoning: "", calls: [], finishReason: "eos" };
@@ -222,7 +222,7 @@ export class Execution {
   /** An agent's model call; its text streams to the client as reasoning, so progress shows. */
   private agentTask(agent: GroupAgent, messages: ChatMessage[]): Task<{ text: string; error?: string }> {
     return async (emit) => {
-      const req: GenerateRequest = { ...this.request, model: agent.model, messages, tools: undefined, toolChoice: undefined, responseFormat: undefined, caller: this.caller, resume: undefined, returnPrompt: false, topLogprobs: undefined };
+      const req: GenerateRequest = { ...this.request, model: agent.model, messages, tools: undefined, toolChoice: undefined, responseFormat: undefined, caller: this.modelCaller(), resume: undefined, returnPrompt: false, topLogprobs: undefined };
       let text = "";
       emit({ type: "reasoning", text: `[agent ${agent.name}] ` });
       for await (const ev of this.deps.inner.generate(req, this.signal)) {
@@ -306,6 +306,15 @@ export class Execution {
       usage: { ...this.meter.usage },
       receipt: { executionId: this.caller.executionId, requestId: this.caller.requestId, creditsCharged: this.meter.credits, ...(approval ? { approval } : {}) },
     };
+  }
+
+  /**
+   * The caller of one model call: the request's ids, but an execution id of its own, because the
+   * usage ledger keeps one row per execution id (UNIQUE) and a group execution makes several
+   * calls. Each call is one row (its model, tokens and credits) under the request's request_id.
+   */
+  private modelCaller(): RequestCaller {
+    return { ...this.caller, executionId: crypto.randomUUID() };
   }
 
   private log(line: string): void {
