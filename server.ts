@@ -17,6 +17,7 @@ import { ensureAdminToken, runToken } from "./cli/token.ts";
 import { openAccounts } from "./store/accounts.ts";
 import { createAccounting } from "./accounting/index.ts";
 import { createMetrics } from "./metrics/index.ts";
+import { createGroups } from "./groups/index.ts";
 import { requestIdPlugin } from "./api/http/requestId.ts";
 import { requestContext } from "./api/http/requestContext.ts";
 import { defaultDataDir, openStore, SqliteResponseStore, type ResponseStore } from "./store/index.ts";
@@ -163,15 +164,32 @@ async function serve(argv: string[]): Promise<void> {
   const auth = authOn ? { tokens: accounts.tokens, ledger: accounts.ledger } : undefined;
   const accounting = createAccounting(accounts.ledger, { auth: authOn });
   const metrics = createMetrics(() => engine.stats(), (name) => engine.resolveModel(name));
-  // Metrics observe what the ledger passes on (receipts included); both see every protocol.
-  const servedEngine = metrics.engine(accounting.engine(engine));
+  const groups = createGroups({
+    dataDir,
+    configGroups: config.groups,
+    log,
+    maxBodyBytes: flags.maxBodyBytes,
+    tokenGroups: authOn ? (id) => accounts.tokens.get(id)?.groups : undefined,
+  });
+  // Each model call of a group execution is metered (one ledger row each); metrics observe what
+  // the ledger and the groups pass on (receipts included); all of them see every protocol.
+  let groupEngine: Engine;
+  try {
+    groupEngine = groups.engine(accounting.engine(engine));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`error: ${error.message}`);
+    await engine.stop();
+    process.exit(2);
+  }
+  const servedEngine = metrics.engine(groupEngine);
   const app = createApp(servedEngine, {
     maxBodyBytes: flags.maxBodyBytes,
     store,
     corsOrigins: flags.cors,
     auth,
     metrics: metrics.plugin,
-    routes: [accounting.routes],
+    routes: [accounting.routes, groups.routes(servedEngine)],
   });
   app.listen({ hostname: flags.host, port: flags.port, maxRequestBodySize: Math.max(16 * flags.maxBodyBytes, 2 ** 28), idleTimeout: IDLE_TIMEOUT_SECONDS }); // Bun's limit (an empty 413) only backs up ours, which answers in the protocol's shape
   const shutdown = gracefulShutdown(flags.shutdownTimeout, log, {
@@ -182,6 +200,7 @@ async function serve(argv: string[]): Promise<void> {
     close: async () => {
       await engine.stop();
       store.close();
+      groups.close();
       accounts.db.close();
     },
   });

@@ -28,7 +28,7 @@ export function scopeFor(method: string, path: string): Need {
   if (path === "/health" || path === "/openapi" || path.startsWith("/openapi/")) return "open";
   const p = (path.startsWith("/v1/") ? path.slice(3) : path).replace(/(.)\/+$/, "$1");
   if (p.split("/").some((s) => s === "." || s === ".." || s === "%2e" || s === "%2e%2e" || s === "%2E" || s === "%2E%2E")) return "admin";
-  if (p === "/chat/completions") return "chat-completions";
+  if (p === "/chat/completions" || p === "/chat/resume") return "chat-completions";
   if (p === "/messages" || p === "/messages/count_tokens") return "messages";
   if (/^\/responses(\/[^/]+(\/(cancel|input_items))?)?$/.test(p)) return "responses";
   if (method === "GET" && (p === "/models" || p.startsWith("/models/"))) return "models";
@@ -39,11 +39,11 @@ export function scopeFor(method: string, path: string): Need {
 
 /** Requests that generate, and so count against quotas (the ones the usage ledger records). */
 const isGeneration = (method: string, path: string) =>
-  method === "POST" && /^(\/v1)?\/(chat\/completions|messages|responses)\/?$/.test(path);
+  method === "POST" && /^(\/v1)?\/(chat\/completions|chat\/resume|messages|responses)\/?$/.test(path);
 
-/** Requests whose body names a model the token may be limited to. */
+/** Requests whose body names a model the token may be limited to (a resume continues its group's). */
 const namesModel = (method: string, path: string) =>
-  isGeneration(method, path) || (method === "POST" && /^(\/v1)?\/messages\/count_tokens\/?$/.test(path));
+  method === "POST" && /^(\/v1)?\/(chat\/completions|messages|messages\/count_tokens|responses)\/?$/.test(path);
 
 /** The secret from `Authorization: Bearer` or (Anthropic's SDK) `x-api-key`. */
 export function presentedSecret(headers: Headers): string | undefined {
@@ -142,6 +142,8 @@ export function authPlugin(engine: Engine, { tokens, ledger }: AuthOptions) {
       const path = pathOf(request.url);
       if (!allowed || !namesModel(request.method, path)) return;
       const requested = requestedModel(body);
+      // A group is not a model: the token's group list decides (the group engine checks it).
+      if (requested.startsWith("group:")) return;
       if (allowed.some((m) => sameModel(m, requested))) return;
       release(request);
       return refuse(

@@ -191,6 +191,11 @@ export class ModelRegistry {
     }
   }
 
+  /** The process id of a loaded model's runner (diagnostics and tests). */
+  runnerPid(id: string): number | undefined {
+    return this.#entries.get(id)?.loaded?.client.pid;
+  }
+
   /** Ends every request in flight on every model with this error. */
   failAll(error: EngineErrorInfo): void {
     for (const entry of this.#entries.values()) entry.loaded?.client.failAll(error);

@@ -8,7 +8,7 @@ import type { GroupStore } from "../../groups/store.ts";
 import { GROUP_PREFIX, type Group, type GroupSpec } from "../../groups/types.ts";
 import { GroupBody, GroupDeleted, GroupList, GroupObject, GroupPatch } from "../../schemas/groups.ts";
 import { OpenAIErrorBody } from "../../schemas/openai-chat.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError, badRequest } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
@@ -58,7 +58,6 @@ function bodyOf(g: Group): Record<string, unknown> {
 
 export function groupAdminRoutes(store: GroupStore, engine: Engine, options: { maxBodyBytes?: number } = {}) {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const parse = [({ request }: { request: Request }) => readJsonBody(request, limit), "json"] as const;
   const detail = (summary: string, description?: string) => ({ tags: ["Admin"], summary, ...(description ? { description } : {}) });
 
   /** The body as a spec whose models exist; SpecError -> 400 naming the field. */
@@ -107,7 +106,7 @@ export function groupAdminRoutes(store: GroupStore, engine: Engine, options: { m
         set.status = 201;
         return toGroupObject(group);
       },
-      { parse: [...parse], body: GroupBody, response: { 201: GroupObject, ...errors }, detail: detail("Create a group", "Clients then send `model: \"group:<id>\"`.") },
+      { parse: jsonBody(limit, GroupBody), body: GroupBody, response: { 201: GroupObject, ...errors }, detail: detail("Create a group", "Clients then send `model: \"group:<id>\"`.") },
     )
     .get("/v1/admin/groups", () => ({ object: "list" as const, data: store.list().map(toGroupObject) }), {
       response: { 200: GroupList, ...errors },
@@ -125,7 +124,7 @@ export function groupAdminRoutes(store: GroupStore, engine: Engine, options: { m
         checkId(body as Record<string, unknown>, group);
         return toGroupObject(store.put(group.id, "api", specOf({ ...(body as Record<string, unknown>), id: undefined })));
       },
-      { parse: [...parse], params: Params, body: GroupBody, response: { 200: GroupObject, ...errors }, detail: detail("Replace a group") },
+      { parse: jsonBody(limit, GroupBody), params: Params, body: GroupBody, response: { 200: GroupObject, ...errors }, detail: detail("Replace a group") },
     )
     .patch(
       "/v1/admin/groups/:id",
@@ -134,7 +133,7 @@ export function groupAdminRoutes(store: GroupStore, engine: Engine, options: { m
         checkId(body as Record<string, unknown>, group);
         return toGroupObject(store.put(group.id, "api", specOf({ ...bodyOf(group), ...(body as Record<string, unknown>), id: undefined })));
       },
-      { parse: [...parse], params: Params, body: GroupPatch, response: { 200: GroupObject, ...errors }, detail: detail("Change some fields of a group") },
+      { parse: jsonBody(limit, GroupPatch), params: Params, body: GroupPatch, response: { 200: GroupObject, ...errors }, detail: detail("Change some fields of a group") },
     )
     .delete(
       "/v1/admin/groups/:id",

@@ -5,7 +5,7 @@ import type { Engine, GenerateEvent, GenerateRequest, Receipt } from "../../core
 import { ChatCompletion, OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { ChatResumeRequest } from "../../schemas/groups.ts";
 import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "../http/body.ts";
+import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
@@ -56,7 +56,7 @@ export function resumeRoutes(engine: Engine, approvalGroup: (approvalId: string)
         return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;
       },
       {
-        parse: [({ request }) => readJsonBody(request, limit), "json"],
+        parse: jsonBody(limit, ChatResumeRequest),
         body: ChatResumeRequest,
         response: { 200: ChatCompletion, ...errors },
         detail: {

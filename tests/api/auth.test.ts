@@ -188,6 +188,9 @@ describe("scopeFor", () => {
   test("each route's scope; /v1 and bare paths alike; anything unlisted or oddly spelled needs admin", () => {
     const cases: [string, string, ReturnType<typeof scopeFor>][] = [
       ["POST", "/v1/chat/completions", "chat-completions"],
+      ["POST", "/v1/chat/resume", "chat-completions"],
+      ["POST", "/chat/resume", "chat-completions"],
+      ["GET", "/v1/admin/groups", "admin"],
       ["POST", "/chat/completions", "chat-completions"],
       ["POST", "/v1/chat/completions/", "chat-completions"],
       ["POST", "/v1/messages", "messages"],
