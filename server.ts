@@ -94,9 +94,11 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
 async function modelsConfig(flags: ServerFlags): Promise<ModelsConfig> {
   const defaults = { ...modelDefaultsFromFlags(flags), ttlSeconds: flags.modelTtl > 0 ? flags.modelTtl : undefined };
   if (flags.model && (flags.config || flags.modelsDir)) throw new ConfigError("--model serves one model: put it in the --config file (or the --models-dir folder) instead");
+  if (flags.mmproj && !flags.model) throw new ConfigError("--mmproj pairs with --model: in a --config file give the model its own mmproj");
   if (flags.model) {
     if (!(await Bun.file(flags.model).exists())) throw new ConfigError(`model file not found: ${flags.model}`);
-    return singleModelConfig(flags.model, flags.alias, defaults);
+    if (flags.mmproj && !(await Bun.file(flags.mmproj).exists())) throw new ConfigError(`projector file not found: ${flags.mmproj}`);
+    return singleModelConfig(flags.model, flags.alias, defaults, flags.mmproj);
   }
   const config = flags.config ? await loadModelsConfig(flags.config, defaults) : undefined;
   const scanned = flags.modelsDir ? await scanModelsDir(flags.modelsDir, defaults) : [];
@@ -144,7 +146,7 @@ async function serve(argv: string[]): Promise<void> {
   const log = (line: string) => console.error(line);
   const registry = createRegistry(flags, config, log);
   await registry.estimateAll();
-  const engine = new LocalEngine(registry);
+  const engine = new LocalEngine(registry, { media: { remote: !flags.noRemoteMedia, allowPrivate: flags.allowPrivateUrls } });
   // The default model loads now (as llama-server's does); the others on their first request.
   try {
     await engine.preload(config.defaultModel);

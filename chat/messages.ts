@@ -12,11 +12,20 @@ export interface ShapeOptions {
   toolCallContent: "" | null;
 }
 
-/** Parts joined with "\n", as llama-server does. */
+/**
+ * libmtmd's default media marker (mtmd_default_marker): each image or audio part renders as this
+ * text, and the runner's mtmd_tokenize puts the media (with the model's own image or audio
+ * tokens around it) where it stands, as llama-server does.
+ */
+export const MEDIA_MARKER = "<__media__>";
+
+const partText = (part: ChatMessage["content"][number]): string => (part.type === "text" ? part.text : MEDIA_MARKER);
+
+/** Parts joined with "\n", as llama-server does; media parts as the marker. */
 export function joinText(message: ChatMessage): string {
   const parts = message.content;
-  if (parts.length === 1) return parts[0]!.text;
-  return parts.map((p) => p.text).join("\n");
+  if (parts.length === 1) return partText(parts[0]!);
+  return parts.map(partText).join("\n");
 }
 
 function parseArguments(json: string): unknown {

@@ -70,9 +70,9 @@ export async function loadModelsConfig(file: string, defaults: ModelDefaults): P
 }
 
 /** `--model` alone: a one-model config with the flags' settings. */
-export function singleModelConfig(path: string, alias: string | undefined, defaults: ModelDefaults): ModelsConfig {
+export function singleModelConfig(path: string, alias: string | undefined, defaults: ModelDefaults, mmproj?: string): ModelsConfig {
   const id = alias ?? basename(path).replace(/\.gguf$/i, "");
-  const model: ModelSpec = { ...settingsOf(defaults), id, aliases: [], path, sampling: {}, chatTemplateFile: defaults.chatTemplateFile };
+  const model: ModelSpec = { ...settingsOf(defaults), id, aliases: [], path, sampling: {}, chatTemplateFile: defaults.chatTemplateFile, ...(mmproj ? { mmproj } : {}) };
   return { models: [model], aliases: [], defaultModel: id, source: path };
 }
 

@@ -4,6 +4,12 @@ import { availableParallelism } from "node:os";
 
 export interface ServerFlags {
   model?: string;
+  /** Multimodal projector for --model. */
+  mmproj?: string;
+  /** Media URLs may point at private, loopback and link-local addresses. */
+  allowPrivateUrls: boolean;
+  /** Only data: URIs and inline base64 media; no http(s) fetches. */
+  noRemoteMedia: boolean;
   /** Models config file (YAML, TOML or JSON). */
   config?: string;
   /** Every *.gguf in this folder becomes a model. */
@@ -60,6 +66,9 @@ const defaultThreads = Math.max(1, availableParallelism());
 
 export const FLAG_SPECS: FlagSpec[] = [
   { names: ["-m", "--model"], key: "model", kind: "string", env: "LLAMA_ARG_MODEL", help: "path of the GGUF model to serve" },
+  { names: ["-mm", "--mmproj"], key: "mmproj", kind: "string", env: "LLAMA_ARG_MMPROJ", help: "multimodal projector (mmproj GGUF) for --model: image and/or audio input" },
+  { names: ["--allow-private-urls"], key: "allowPrivateUrls", kind: "bool", env: "BUNLLAMA_ALLOW_PRIVATE_URLS", help: "media URLs may point at private, loopback and link-local addresses (default: refused)" },
+  { names: ["--no-remote-media"], key: "noRemoteMedia", kind: "bool", env: "BUNLLAMA_NO_REMOTE_MEDIA", help: "never fetch media URLs: only data: URIs and inline base64 (default: fetched)" },
   { names: ["--config"], key: "config", kind: "string", env: "BUNLLAMA_CONFIG", help: "models config file (YAML, TOML or JSON): several models, aliases, per-model settings" },
   { names: ["--models-dir"], key: "modelsDir", kind: "string", env: "LLAMA_ARG_MODELS_DIR", help: "serve every *.gguf in this folder (mmproj-*.gguf paired with its model)" },
   { names: ["--max-loaded-models", "--models-max"], key: "maxLoadedModels", kind: "int", env: "LLAMA_ARG_MODELS_MAX", help: "most models loaded at once; the least recently used idle one is unloaded; 0 = no limit (default: 4)" },
@@ -92,6 +101,8 @@ export const FLAG_SPECS: FlagSpec[] = [
 ];
 
 export const DEFAULT_FLAGS: ServerFlags = {
+  allowPrivateUrls: false,
+  noRemoteMedia: false,
   maxLoadedModels: 4,
   modelsMemoryMiB: 0,
   loadTimeout: 600,

@@ -8,7 +8,8 @@ import type { TemplateTraits } from "../chat/templateTraits.ts";
 import { withNineCharToolCallIds } from "../chat/toolCallIds.ts";
 import { outputConstraint } from "./constraints.ts";
 import type { Job, ReasoningBudget } from "./protocol.ts";
-import { resolveSampling, type EngineErrorInfo, type GenerateRequest, type SamplingParams } from "../core/index.ts";
+import { MEDIA_MARKER } from "../chat/messages.ts";
+import { mediaParts, resolveSampling, type EngineErrorInfo, type GenerateRequest, type SamplingParams } from "../core/index.ts";
 
 export interface JobPlan {
   prompt: string;
@@ -38,6 +39,8 @@ export function planJob(
   } catch (error) {
     return { error: { kind: "invalid_request", code: "chat_template_error", param: "messages", message: (error as Error).message + TEMPLATE_HINT } };
   }
+  const markerError = mediaMarkerError(prompt, mediaParts(req.messages).length);
+  if (markerError) return { error: markerError };
 
   // Families matter with tools (a template with no known tool format gets the generic JSON
   // envelope); without, only one whose output has structure anyway (gpt-oss channels).
@@ -73,4 +76,20 @@ function reasoningBudget(req: GenerateRequest, traits: TemplateTraits, startsOpe
   const tokens = req.reasoning?.budgetTokens;
   if (tokens === undefined || req.reasoning?.enabled === false || !traits.thinks) return undefined;
   return { tokens, open: "<think>", close: "</think>", startsOpen };
+}
+
+/**
+ * With media, libmtmd pairs each marker of the prompt with a file: a text that writes the marker
+ * itself (or a template that drops a message's media) would shift them, so it is refused.
+ */
+function mediaMarkerError(prompt: string, media: number): EngineErrorInfo | undefined {
+  if (media === 0) return undefined;
+  const markers = prompt.split(MEDIA_MARKER).length - 1;
+  if (markers === media) return undefined;
+  return {
+    kind: "invalid_request",
+    code: "media_marker_mismatch",
+    param: "messages",
+    message: `the rendered prompt has ${markers} media markers for ${media} images and audio clips: text must not contain ${MEDIA_MARKER}, and the chat template must keep every message that carries media`,
+  };
 }

@@ -5,10 +5,25 @@ import { EventQueue } from "./eventQueue.ts";
 import { planJob } from "./jobPlan.ts";
 import { JobEvents } from "./jobEvents.ts";
 import type { LoadedModel, ModelRegistry, ModelStats } from "./registry.ts";
-import type { Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo } from "../core/index.ts";
+import { DEFAULT_MEDIA_POLICY, removeMedia, stageMedia, unsupportedMedia } from "./media.ts";
+import type { MediaRef } from "./protocol.ts";
+import type { RemoteMediaPolicy } from "../net/index.ts";
+import { mediaParts, type Engine, type EngineErrorInfo, type GenerateEvent, type GenerateRequest, type ModelInfo } from "../core/index.ts";
+
+export interface LocalEngineOptions {
+  /** How image and audio URLs are fetched (--no-remote-media, --allow-private-urls). */
+  media?: RemoteMediaPolicy;
+}
 
 export class LocalEngine implements Engine {
-  constructor(readonly registry: ModelRegistry) {}
+  readonly #mediaPolicy: RemoteMediaPolicy;
+
+  constructor(
+    readonly registry: ModelRegistry,
+    options: LocalEngineOptions = {},
+  ) {
+    this.#mediaPolicy = options.media ?? DEFAULT_MEDIA_POLICY;
+  }
 
   /** Loads a model ahead of requests (the default one at start-up); rejects with its load error. */
   async preload(name: string): Promise<void> {
@@ -69,6 +84,7 @@ export class LocalEngine implements Engine {
       yield errorEvent(lease.error);
       return;
     }
+    let media: MediaRef[] | undefined;
     // One generator level per token matters on the stream's hot path: no delegation here.
     try {
       const model = lease.model;
@@ -77,10 +93,25 @@ export class LocalEngine implements Engine {
         yield errorEvent(tooMany);
         return;
       }
+      const parts = mediaParts(req.messages);
+      const refused = unsupportedMedia(model.spec.id, parts, model.media);
+      if (refused) {
+        yield errorEvent(refused.error);
+        return;
+      }
       const plan = planJob(req, model.template, model.traits, model.spec.sampling);
       if ("error" in plan) {
         yield errorEvent(plan.error);
         return;
+      }
+      if (parts.length > 0) {
+        const staged = await stageMedia(parts, this.#mediaPolicy, signal);
+        if ("error" in staged) {
+          yield errorEvent(staged.error);
+          return;
+        }
+        media = staged;
+        plan.job.media = staged;
       }
       let jobId: number | undefined;
       // Each choice parses its own output; tool-call ids are random, so unique across choices.
@@ -110,6 +141,7 @@ export class LocalEngine implements Engine {
         if (!job.finished) model.client.cancel(submitted);
       }
     } finally {
+      removeMedia(media);
       lease.release();
     }
   }

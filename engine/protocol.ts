@@ -20,6 +20,8 @@ export interface RunnerOptions {
   cacheRamMiB: number;
   /** Folder where prompt-cache entries are also written, so a restarted runner reuses them. */
   cacheDir?: string;
+  /** Multimodal projector (mmproj GGUF): loaded with the model, its media decoded in the runner. */
+  mmproj?: string;
   verbose: boolean;
 }
 
@@ -31,6 +33,19 @@ export interface RunnerModelInfo {
   addBos: boolean;
   /** Tokens of context one request may use. */
   contextPerSequence: number;
+  /** What the loaded projector takes (both false without one). */
+  vision: boolean;
+  audio: boolean;
+}
+
+/** A media file staged for the runner: read (and deleted) by it, never sent through the channel. */
+export interface MediaRef {
+  path: string;
+  kind: "image" | "audio";
+  /** SHA-256 of the file. */
+  id: string;
+  /** The request field it came from, for errors. */
+  param: string;
 }
 
 export interface Job {
@@ -52,11 +67,18 @@ export interface Job {
   cachePrompt?: boolean;
   /** Prefer the sequence that last served this key (Responses' prompt_cache_key). */
   cacheKey?: string;
+  /** Images and audio, one per media marker of the prompt, in order. */
+  media?: MediaRef[];
 }
 
-/** A job as the runner receives it: the prompt already tokenized by the model's tokenizer process. */
-export interface RunnerJob extends Omit<Job, "prompt" | "addSpecial"> {
+/**
+ * A job as the runner receives it: the prompt already tokenized by the model's tokenizer process.
+ * A prompt with media comes as text (empty `tokens`): libmtmd tokenizes it with its files, so the
+ * model's own image and audio tokens surround each one.
+ */
+export interface RunnerJob extends Omit<Job, "prompt" | "addSpecial" | "media"> {
   tokens: number[];
+  multimodal?: { prompt: string; addSpecial: boolean; files: MediaRef[] };
 }
 
 export interface ReasoningBudget {

@@ -48,6 +48,8 @@ export interface LoadedModel {
   client: RunnerClient;
   template: ChatTemplate;
   traits: TemplateTraits;
+  /** What its projector takes (both false without one), as the runner loaded it. */
+  media: { vision: boolean; audio: boolean };
 }
 
 export interface Lease {
@@ -291,9 +293,10 @@ export class ModelRegistry {
       const chatTemplate = spec.chatTemplateFile ? await Bun.file(spec.chatTemplateFile).text() : info.chatTemplate;
       const template = new ChatTemplate({ template: chatTemplate, bosToken: info.bosText, eosToken: info.eosText, addBos: info.addBos });
       const traits = templateTraits(template);
-      entry.capabilities = capabilities(template, traits, spec);
+      const media = { vision: info.vision, audio: info.audio };
+      entry.capabilities = capabilities(template, traits, media);
       entry.contextPerSequence = info.contextPerSequence;
-      entry.loaded = { spec, client, template, traits };
+      entry.loaded = { spec, client, template, traits, media };
       entry.status = "loaded";
       entry.lastUsed = performance.now();
       log(`model ${spec.id} loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -389,6 +392,7 @@ function runnerOptions(spec: ModelSpec, path: string, verbose: boolean): RunnerO
     kvUnified: spec.kvUnified,
     cacheRamMiB: spec.cacheRamMiB,
     cacheDir: spec.cacheDir,
+    mmproj: spec.mmproj,
     verbose,
   };
 }
@@ -399,13 +403,13 @@ function configuredContext(spec: ModelSpec): number | undefined {
   return spec.kvUnified ? spec.contextSize : Math.floor(spec.contextSize / spec.parallel);
 }
 
-function capabilities(template: ChatTemplate, traits: TemplateTraits, spec: ModelSpec): ModelCapabilities {
+function capabilities(template: ChatTemplate, traits: TemplateTraits, media: { vision: boolean; audio: boolean }): ModelCapabilities {
   // Every template gets tools (the generic JSON envelope serves those without a format).
   return {
     tools: true,
     reasoning: traits.thinks || traits.family === "gpt-oss" || traits.family === "deepseek" || /enable_thinking|reasoning_effort/.test(template.source),
-    // The projector decides which media; until issue 10 reads it, its presence means vision.
-    vision: spec.mmproj !== undefined,
-    audio: false,
+    // The projector decides which media (its encoders, as loaded).
+    vision: media.vision,
+    audio: media.audio,
   };
 }

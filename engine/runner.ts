@@ -1,5 +1,6 @@
 // Runner process: loads one model, owns its context, and runs the scheduler loop.
 // It lives apart from the HTTP server because llama.cpp can abort the whole process.
+import { rmSync } from "node:fs";
 import { Context } from "../ffi/context.ts";
 import { lib } from "../ffi/library.ts";
 import { DiskCache } from "./cache/diskCache.ts";
@@ -7,8 +8,10 @@ import { modelFingerprint } from "./cache/fingerprint.ts";
 import { PromptCache } from "./cache/promptCache.ts";
 import { captureNativeLog, drainNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
+import { MtmdContext } from "../ffi/mtmd.ts";
+import { buildMediaPrompt, MediaInputError } from "./mediaPrompt.ts";
 import { LineChannel } from "./channel.ts";
-import type { FromRunner, JobUpdate, RunnerOptions, ToRunner } from "./protocol.ts";
+import type { FromRunner, JobUpdate, RunnerJob, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 import { runTokenizer } from "./tokenizerProcess.ts";
 
@@ -20,7 +23,7 @@ function send(message: FromRunner): void {
   channel!.send(message);
 }
 
-function load(options: RunnerOptions): { model: Model; context: Context; scheduler: Scheduler } {
+function load(options: RunnerOptions): { model: Model; context: Context; scheduler: Scheduler; mtmd?: MtmdContext } {
   captureNativeLog(options.verbose);
   const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers, progressFd: 2 });
   const contextSize = options.contextSize > 0 ? options.contextSize : model.contextLengthTrained;
@@ -34,7 +37,11 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     flashAttention: options.flashAttention,
     unifiedKvCache: options.kvUnified,
   });
-  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options));
+  // The projector's threads: the batch threads, as llama-server gives its mtmd context.
+  const mtmd = options.mmproj
+    ? MtmdContext.load(options.mmproj, model, { gpu: options.gpuLayers !== 0, threads: options.threadsBatch, warmup: true })
+    : undefined;
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options), mtmd);
   const vocab = model.vocab;
   send({
     type: "ready",
@@ -44,9 +51,11 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
       eosText: vocab.eos >= 0 ? decoder.decode(vocab.piece(vocab.eos, true)) : "",
       addBos: vocab.addBos,
       contextPerSequence: context.sizePerSequence,
+      vision: mtmd?.supportsVision ?? false,
+      audio: mtmd?.supportsAudio ?? false,
     },
   });
-  return { model, context, scheduler };
+  return { model, context, scheduler, mtmd };
 }
 
 const MiB = 1024 * 1024;
@@ -99,13 +108,13 @@ export async function runRunner(): Promise<void> {
     setTimeout(() => process.exit(1), 100);
     return;
   }
-  const { scheduler } = engine;
+  const { scheduler, mtmd } = engine;
   const verbose = first.options.verbose;
 
   for (;;) {
     const updates: JobUpdate[] = [];
     for (let message = inbox.shift(); message; message = inbox.shift()) {
-      if (message.type === "generate") updates.push(scheduler.submit(message.job));
+      if (message.type === "generate") updates.push(submit(scheduler, message.job, mtmd));
       else if (message.type === "cancel") scheduler.cancel(message.id);
     }
     if (!scheduler.idle) updates.push(...scheduler.step());
@@ -117,5 +126,21 @@ export async function runRunner(): Promise<void> {
     if (scheduler.idle && inbox.length === 0) await nextMessage();
     // Let IPC messages (new jobs, cancellations) in between decode steps.
     else await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A job with media is tokenized here by libmtmd, with its files (which it reads and deletes). */
+function submit(scheduler: Scheduler, job: RunnerJob, mtmd: MtmdContext | undefined): JobUpdate {
+  if (!job.multimodal) return scheduler.submit(job);
+  const { prompt, addSpecial, files } = job.multimodal;
+  if (!mtmd) {
+    for (const file of files) rmSync(file.path, { force: true });
+    return { id: job.id, type: "error", error: { kind: "invalid_request", code: "model_has_no_projector", message: "this model has no projector for image or audio input", param: files[0]?.param } };
+  }
+  try {
+    return scheduler.submit(job, buildMediaPrompt(mtmd, prompt, addSpecial, files));
+  } catch (error) {
+    if (!(error instanceof MediaInputError)) throw error;
+    return { id: job.id, type: "error", error: { kind: "invalid_request", code: "media_undecodable", message: error.message, param: error.param } };
   }
 }

@@ -169,7 +169,7 @@ export class RunnerClient {
     this.#listeners.set(id, listener);
     this.#choicesLeft.set(id, job.n ?? 1);
     this.#tokenizing.add(id);
-    const { prompt, addSpecial, ...rest } = job;
+    const { prompt, addSpecial, media, ...rest } = job;
     const room = this.#contextPerSequence - 1;
     void this.tokenizer.tokenize(prompt, addSpecial, { limit: room, wanted: () => this.#listeners.has(id) }).then((result) => {
       this.#tokenizing.delete(id);
@@ -179,6 +179,10 @@ export class RunnerClient {
       if (error) {
         this.#forget(id);
         waiting({ id, type: "error", error });
+      } else if (media?.length) {
+        // The tokenizer process has seen the text first (a crafted prompt crashes it, not the
+        // runner); the runner tokenizes it again with libmtmd, which places the media.
+        this.#send({ type: "generate", job: { ...rest, id, tokens: [], multimodal: { prompt, addSpecial, files: media } } });
       } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens } });
     });
     return id;

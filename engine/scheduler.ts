@@ -5,11 +5,13 @@
 import { Batch } from "../ffi/batch.ts";
 import type { Context } from "../ffi/context.ts";
 import type { Model } from "../ffi/model.ts";
+import type { MtmdContext } from "../ffi/mtmd.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
 import { sharedPrefix } from "./cache/prefix.ts";
 import type { PromptCache } from "./cache/promptCache.ts";
 import { chooseSlot, leastRecentlyUsed, type SlotMemory } from "./cache/slotChoice.ts";
 import { tokenLogprob } from "./logprobs.ts";
+import type { MediaPrompt } from "./mediaPrompt.ts";
 import type { JobUpdate, RunnerFinishReason, RunnerJob } from "./protocol.ts";
 import { ReasoningBudgetTracker } from "./reasoningBudget.ts";
 import { buildSamplerChain } from "./sampling.ts";
@@ -26,6 +28,8 @@ interface Sequence {
   /** Which of the job's choices this sequence generates. */
   choice: number;
   prompt: Int32Array;
+  /** The prompt's images and audio (runs of pseudo-tokens in `prompt`); shared by the job's choices. */
+  media?: MediaPrompt;
   /** Prompt tokens in the KV cache (reused from the cache or decoded). */
   processed: number;
   /** Prompt tokens that came from the prompt cache. */
@@ -67,6 +71,7 @@ const MIN_RESTORE_GAIN = 16;
 interface Waiting {
   job: Job;
   prompt: Int32Array;
+  media?: MediaPrompt;
   /** One per choice. */
   samplers: SamplerChain[];
 }
@@ -82,8 +87,10 @@ export class Scheduler {
   readonly #contextPerSequence: number;
   readonly #cache: PromptCache | undefined;
   readonly #slidingWindow: number;
+  readonly #mtmd: MtmdContext | undefined;
+  readonly #batchSize: number;
 
-  constructor(model: Model, context: Context, sequences: number, batchSize: number, cache?: PromptCache) {
+  constructor(model: Model, context: Context, sequences: number, batchSize: number, cache?: PromptCache, mtmd?: MtmdContext) {
     this.#model = model;
     this.#context = context;
     this.#batch = new Batch(batchSize);
@@ -92,6 +99,8 @@ export class Scheduler {
     this.#contextPerSequence = context.sizePerSequence;
     this.#cache = cache;
     this.#slidingWindow = model.slidingWindow;
+    this.#mtmd = mtmd;
+    this.#batchSize = batchSize;
   }
 
   get idle(): boolean {
@@ -100,12 +109,18 @@ export class Scheduler {
 
   /** Validates at once, so a bad prompt is refused before it waits for a slot. The prompt comes
    *  tokenized: llama.cpp's tokenizer never sees client text on this (the decode loop's) thread. */
-  submit(job: Job): JobUpdate {
-    const prompt = Int32Array.from(job.tokens);
-    const refuse = (error: EngineErrorInfo): JobUpdate => ({ id: job.id, type: "error", error });
+  submit(job: Job, media?: MediaPrompt): JobUpdate {
+    const prompt = media ? media.tokens : Int32Array.from(job.tokens);
+    const refuse = (error: EngineErrorInfo): JobUpdate => {
+      media?.free();
+      return { id: job.id, type: "error", error };
+    };
     if (prompt.length === 0) return refuse({ kind: "invalid_request", code: "empty_prompt", message: "the prompt is empty", param: "messages" });
     const exceeded = tokensExceeded(prompt.length, this.#contextPerSequence);
     if (exceeded) return refuse(exceeded);
+    // The last prompt token's logits start the answer: a prompt cannot end inside media.
+    if (media && media.boundary(prompt.length - 1) !== prompt.length - 1)
+      return refuse({ kind: "invalid_request", code: "media_at_end", message: "the prompt ends with an image or audio clip: add text after it", param: "messages" });
     const n = job.n ?? 1;
     if (n > this.#slots.length) {
       return refuse({
@@ -120,20 +135,24 @@ export class Scheduler {
       for (let choice = 0; choice < n; choice++) {
         // Each choice draws from its own seed: seed, seed+1, ...
         const seed = job.sampling.seed === undefined ? undefined : job.sampling.seed + choice;
-        samplers.push(buildSamplerChain(this.#model, { ...job.sampling, seed }, prompt, this.#contextPerSequence));
+        samplers.push(buildSamplerChain(this.#model, { ...job.sampling, seed }, media ? media.textTokens() : prompt, this.#contextPerSequence));
       }
     } catch (error) {
       for (const sampler of samplers) sampler.free();
       // A grammar llama.cpp cannot parse is refused like any other invalid request.
       return refuse({ kind: "invalid_request", code: "invalid_grammar", message: (error as Error).message });
     }
-    this.#queue.push({ job, prompt, samplers });
+    this.#queue.push({ job, prompt, media, samplers });
     return { id: job.id, type: "start", promptTokens: prompt.length };
   }
 
   cancel(id: number): void {
     const queued = this.#queue.findIndex((w) => w.job.id === id);
-    if (queued >= 0) for (const sampler of this.#queue.splice(queued, 1)[0]!.samplers) sampler.free();
+    if (queued >= 0) {
+      const waiting = this.#queue.splice(queued, 1)[0]!;
+      for (const sampler of waiting.samplers) sampler.free();
+      waiting.media?.free();
+    }
     for (let slot = 0; slot < this.#slots.length; slot++) {
       if (this.#slots[slot]?.job.id === id) this.#release(slot);
     }
@@ -144,6 +163,7 @@ export class Scheduler {
     const updates: JobUpdate[] = [];
     this.#admit();
     this.#copyPrompts();
+    this.#evalMedia(updates);
     this.#fillBatch();
     if (this.#batch.length === 0) return updates;
 
@@ -182,12 +202,13 @@ export class Scheduler {
     for (const seq of this.#slots) {
       if (!seq || seq.copyOf !== undefined || seq.processed === seq.prompt.length || batch.free === 0) continue;
       // A sequence whose choices copy its prompt stops before the last token: each choice decodes that one itself.
-      const end = seq.copies.length > 0 ? seq.prompt.length - 1 : seq.prompt.length;
+      const end = Math.min(seq.copies.length > 0 ? seq.prompt.length - 1 : seq.prompt.length, seq.media?.textEnd(seq.processed) ?? Infinity);
       const take = Math.min(batch.free, end - seq.processed);
+      const shift = seq.media ? seq.processed - seq.media.positionOf(seq.processed) : 0;
       for (let k = 0; k < take; k++) {
-        const pos = seq.processed + k;
-        const last = pos === seq.prompt.length - 1;
-        const index = batch.add(seq.prompt[pos]!, pos, seq.seqId, last);
+        const at = seq.processed + k;
+        const last = at === seq.prompt.length - 1;
+        const index = batch.add(seq.prompt[at]!, at - shift, seq.seqId, last);
         if (last) seq.logitsIndex = index;
       }
       seq.batched = take;
@@ -200,7 +221,40 @@ export class Scheduler {
     if (seq.processed === seq.prompt.length) seq.position++;
     else {
       seq.processed += seq.batched;
-      if (seq.processed === seq.prompt.length) seq.position = seq.prompt.length;
+      if (seq.processed === seq.prompt.length) seq.position = this.#positionOf(seq, seq.prompt.length);
+    }
+  }
+
+  /** A prompt token's KV position: its index, less what media chunks before it saved (M-RoPE). */
+  #positionOf(seq: { media?: MediaPrompt }, index: number): number {
+    return seq.media ? seq.media.positionOf(index) : index;
+  }
+
+  /**
+   * Encodes and decodes the media chunk each prompt has reached, in its place (libmtmd's helper
+   * decodes it alone, for one sequence; Gemma 3's non-causal attention included). Once a prompt
+   * has no media left to evaluate its chunks are freed.
+   */
+  #evalMedia(updates: JobUpdate[]): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const seq = this.#slots[slot];
+      if (!seq?.media || seq.copyOf !== undefined) continue;
+      for (let span = seq.media.spanAt(seq.processed); span; span = seq.media.spanAt(seq.processed)) {
+        try {
+          this.#mtmd!.evalChunk(this.#context, span.chunk, {
+            position: seq.media.positionOf(seq.processed),
+            seqId: seq.seqId,
+            batchSize: this.#batchSize,
+            logitsLast: false,
+          });
+        } catch (error) {
+          updates.push({ id: seq.job.id, type: "error", error: { kind: "internal", code: "media_eval_failed", message: (error as Error).message } });
+          this.cancel(seq.job.id);
+          break;
+        }
+        seq.processed += span.length;
+      }
+      if (seq.media && seq.media.textEnd(seq.processed) === seq.prompt.length) seq.media.free();
     }
   }
 
@@ -221,14 +275,14 @@ export class Scheduler {
 
   #admit(): void {
     while (this.#queue.length > 0) {
-      const { job, prompt, samplers } = this.#queue[0]!;
+      const { job, prompt, media, samplers } = this.#queue[0]!;
       const free = this.#slots.flatMap((s, slot) => (s ? [] : [slot]));
       // The oldest request goes first; one needing n sequences waits until n are free.
       if (free.length < samplers.length) return;
       this.#queue.shift();
       const reuse = job.cachePrompt !== false;
       const primary = chooseSlot(free, this.#memory, prompt, { reuse, key: job.cacheKey });
-      const cached = this.#loadPrefix(primary, prompt, reuse);
+      const cached = this.#loadPrefix(primary, prompt, reuse, media);
       const others: number[] = [];
       let rest = free.filter((slot) => slot !== primary);
       for (let choice = 1; choice < samplers.length; choice++) {
@@ -239,7 +293,7 @@ export class Scheduler {
       }
       const admittedAt = performance.now();
       [primary, ...others].forEach((slot, choice) => {
-        this.#slots[slot] = this.#newSequence(job, prompt, slot, choice, samplers[choice]!, admittedAt);
+        this.#slots[slot] = { ...this.#newSequence(job, prompt, slot, choice, samplers[choice]!, admittedAt), media };
       });
       const first = this.#slots[primary]!;
       first.processed = cached;
@@ -281,7 +335,7 @@ export class Scheduler {
    * has, and returns its length. At least the last prompt token is left to decode, so that its
    * logits exist.
    */
-  #loadPrefix(slot: number, prompt: Int32Array, reuse: boolean): number {
+  #loadPrefix(slot: number, prompt: Int32Array, reuse: boolean, media?: MediaPrompt): number {
     const held = this.#memory[slot]!;
     let shared = reuse ? sharedPrefix(held.tokens, prompt) : 0;
     const stored = reuse ? this.#cache?.find(prompt) : undefined;
@@ -298,7 +352,9 @@ export class Scheduler {
     } else {
       this.#takeSlot(slot, shared);
     }
-    return this.#trim(slot, Math.min(shared, prompt.length - 1));
+    // A media chunk's KV is reused whole or not at all.
+    const keep = Math.min(shared, prompt.length - 1);
+    return this.#trim(slot, media ? media.boundary(keep) : keep, media);
   }
 
   /** Before a sequence keeps only `keep` of its cached tokens, saves them out if the loss is worth it. */
@@ -315,12 +371,14 @@ export class Scheduler {
   }
 
   /** Cuts a sequence's KV to its first `keep` positions; 0 when the memory cannot (then it is cleared). */
-  #trim(slot: number, keep: number): number {
-    if (keep > 0 && this.#context.truncateSequence(slot, keep)) {
+  #trim(slot: number, keep: number, media?: MediaPrompt): number {
+    // Positions, not tokens, index the KV: they differ after M-RoPE media.
+    const position = this.#positionOf({ media }, keep);
+    if (keep > 0 && this.#context.truncateSequence(slot, position)) {
       const { min, max } = this.#context.positions(slot);
       // A sliding-window cache may have dropped positions the next token still attends to.
-      const oldestNeeded = this.#slidingWindow > 0 ? Math.max(0, keep - this.#slidingWindow) : 0;
-      if (max === keep - 1 && min <= oldestNeeded) return keep;
+      const oldestNeeded = this.#slidingWindow > 0 ? Math.max(0, position - this.#slidingWindow) : 0;
+      if (max === position - 1 && min <= oldestNeeded) return keep;
     }
     this.#context.clearSequence(slot);
     return 0;
@@ -432,6 +490,7 @@ export class Scheduler {
     const seq = this.#slots[slot];
     if (!seq) return;
     seq.sampler.free();
+    seq.media?.free();
     this.#slots[slot] = undefined;
     const held = this.#memory[slot]!;
     held.lastUsed = performance.now();
@@ -441,7 +500,8 @@ export class Scheduler {
       held.tokens = EMPTY;
       return;
     }
-    const inKv = seq.processed < seq.prompt.length ? seq.processed : seq.position;
+    // Tokens in the KV: the prompt's decoded part, then one per position past the prompt.
+    const inKv = seq.processed < seq.prompt.length ? seq.processed : seq.prompt.length + seq.position - this.#positionOf(seq, seq.prompt.length);
     const tokens = new Int32Array(inKv);
     tokens.set(seq.prompt.subarray(0, Math.min(inKv, seq.prompt.length)));
     if (inKv > seq.prompt.length) tokens.set(seq.output.slice(0, inKv - seq.prompt.length), seq.prompt.length);
@@ -455,7 +515,10 @@ export class Scheduler {
 
   dispose(): void {
     for (let slot = 0; slot < this.#slots.length; slot++) this.#release(slot, false);
-    for (const waiting of this.#queue.splice(0)) for (const sampler of waiting.samplers) sampler.free();
+    for (const waiting of this.#queue.splice(0)) {
+      for (const sampler of waiting.samplers) sampler.free();
+      waiting.media?.free();
+    }
     this.#batch.dispose();
   }
 }

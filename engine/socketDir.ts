@@ -1,4 +1,4 @@
-// Where this server's runner and tokenizer sockets live: one private folder per server process
+// Where this server's runner and tokenizer sockets (and staged media files) live: one private folder per server process
 // (mode 0700), removed at exit; folders left by servers that died are swept on the next start.
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +15,13 @@ export function socketDir(): string {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   process.once("exit", () => rmSync(folder!, { recursive: true, force: true }));
   return folder;
+}
+
+/** Media files staged for the runners (images, audio), inside the same private folder. */
+export function mediaDir(): string {
+  const dir = join(socketDir(), "media");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 /** A fresh socket path in the folder. */

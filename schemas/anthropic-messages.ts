@@ -17,8 +17,8 @@ export const ContentBlockParam = t.Object(
   {
     type: t.String({
       description:
-        "text, tool_use, tool_result, thinking, redacted_thinking; image is refused with 400 (no vision yet), " +
-        "and so are document, search_result and server-tool blocks.",
+        "text, image (models with a vision projector), tool_use, tool_result, thinking, redacted_thinking; " +
+        "document, search_result and server-tool blocks are refused with 400.",
     }),
     text: t.Optional(t.String({ description: "text: the text." })),
     id: t.Optional(t.String({ description: "tool_use: the call id, answered by a tool_result's tool_use_id." })),
@@ -29,6 +29,17 @@ export const ContentBlockParam = t.Object(
       t.Union([t.String(), t.Array(t.Object({ type: t.String(), text: t.Optional(t.String()) }, { additionalProperties: true }))], {
         description: "tool_result: a string or blocks: text, and tool_reference (a tool search result, given to the model as the tool's name).",
       }),
+    ),
+    source: t.Optional(
+      t.Object(
+        {
+          type: t.String({ description: "base64 or url." }),
+          media_type: t.Optional(t.String({ description: "base64: image/png, image/jpeg, image/gif..." })),
+          data: t.Optional(t.String({ description: "base64: the image." })),
+          url: t.Optional(t.String({ description: "url: fetched by the server under its remote-media rules." })),
+        },
+        { additionalProperties: true, description: "image: where the image is." },
+      ),
     ),
     is_error: t.Optional(t.Boolean({ description: "tool_result: the tool failed." })),
     thinking: t.Optional(t.String({ description: "thinking: the reasoning text (empty when it was omitted)." })),

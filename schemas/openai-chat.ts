@@ -13,8 +13,26 @@ const D = SAMPLING_DEFAULTS;
 
 export const ContentPart = t.Object(
   {
-    type: t.String({ description: 'Content part type. Only "text" is supported; other types are rejected with 400.' }),
+    type: t.String({ description: 'Content part type: "text", "image_url" or "input_audio" (models with a projector); other types are rejected with 400.' }),
     text: t.Optional(t.String({ description: "The text of a text part." })),
+    image_url: t.Optional(
+      t.Object(
+        {
+          url: t.String({ description: "An http(s) URL (fetched by the server under its remote-media rules) or a data:image/...;base64, URI." }),
+          detail: t.Optional(t.String({ description: "Accepted and ignored: the projector decides the resolution." })),
+        },
+        { additionalProperties: true, description: "image_url parts: the image." },
+      ),
+    ),
+    input_audio: t.Optional(
+      t.Object(
+        {
+          data: t.String({ description: "Base64 audio." }),
+          format: t.String({ description: '"wav" or "mp3".' }),
+        },
+        { additionalProperties: true, description: "input_audio parts: the clip (models with an audio projector)." },
+      ),
+    ),
   },
   { additionalProperties: true, description: "A content part." },
 );
@@ -94,7 +112,7 @@ export const ChatMessage = t.Object(
     ),
     content: opt(
       t.Union([t.String(), t.Array(ContentPart)]),
-      "Text, or an array of text parts. May be null or absent only for assistant messages.",
+      "Text, or an array of parts (text, image_url, input_audio). May be null or absent only for assistant messages.",
     ),
     name: t.Optional(t.String({ description: "Participant name, passed to the chat template (templates that know it print it)." })),
     tool_calls: t.Optional(t.Array(MessageToolCall, { description: "Tool calls made by an assistant message." })),

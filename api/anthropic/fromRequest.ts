@@ -1,15 +1,16 @@
 // Anthropic Messages request -> the internal GenerateRequest. Pure (given the signer that opens
 // this server's own thinking signatures); semantic errors throw ApiError(400) naming the field.
-import type {
-  ChatMessage,
-  ContentPart,
-  GenerateRequest,
-  ReasoningEffort,
-  ReasoningOptions,
-  ResponseFormat,
-  ToolCall,
-  ToolChoice,
-  ToolDefinition,
+import {
+  base64DataUri,
+  type ChatMessage,
+  type ContentPart,
+  type GenerateRequest,
+  type ReasoningEffort,
+  type ReasoningOptions,
+  type ResponseFormat,
+  type ToolCall,
+  type ToolChoice,
+  type ToolDefinition,
 } from "../../core/index.ts";
 import type { ContentBlockParam, CountTokensRequest, MessagesRequest } from "../../schemas/anthropic-messages.ts";
 import { toSampling } from "../../schemas/sampling.ts";
@@ -19,7 +20,21 @@ import type { ThinkingSigner } from "./thinkingSignature.ts";
 /** Claude Code's first system block: it changes with every client version and tells the model nothing. */
 const BILLING_HEADER = "x-anthropic-billing-header:";
 
-const noVision = (param: string) => new ApiError("unsupported", "unsupported_content", "this model has no vision: image input is not supported.", param);
+/** An image block: `source` base64 (with media_type) or url; the engine fetches and checks it. */
+function imagePart(block: unknown, param: string): ContentPart {
+  const source = (block as { source?: unknown }).source as { type?: unknown; media_type?: unknown; data?: unknown; url?: unknown } | undefined;
+  if (source?.type === "base64") {
+    if (typeof source.media_type !== "string" || !source.media_type.startsWith("image/"))
+      throw badRequest("image source.media_type must be an image type (image/png, image/jpeg, ...).", `${param}.source.media_type`);
+    if (typeof source.data !== "string" || source.data === "") throw badRequest("image source.data must be base64.", `${param}.source.data`);
+    return { type: "image", url: base64DataUri(source.media_type, source.data), param: `${param}.source.data` };
+  }
+  if (source?.type === "url") {
+    if (typeof source.url !== "string" || source.url === "") throw badRequest("image source.url must be a URL.", `${param}.source.url`);
+    return { type: "image", url: source.url, param: `${param}.source.url` };
+  }
+  throw new ApiError("unsupported", "unsupported_content", "image source.type must be base64 or url (file sources are not supported).", `${param}.source.type`);
+}
 const unsupportedBlock = (param: string, type: string) =>
   new ApiError("unsupported", "unsupported_content", `Content block type '${type}' is not supported here.`, param);
 
@@ -110,7 +125,8 @@ function userMessages(content: string | ContentBlockParam[], at: string, toolNam
         results.push(toolResult(block, param, toolNames));
         break;
       case "image":
-        throw noVision(param);
+        parts.push(imagePart(block, param));
+        break;
       case "tool_use":
       case "thinking":
       case "redacted_thinking":
@@ -135,7 +151,7 @@ function toolResultParts(content: ContentBlockParam["content"], at: string, tool
   if (typeof content === "string") return [{ type: "text", text: content }];
   return content.map((block, k) => {
     const param = `${at}[${k}]`;
-    if (block.type === "image") throw noVision(param);
+    if (block.type === "image") return imagePart(block, param);
     if (block.type === "tool_reference") return { type: "text", text: toolReference(block as { tool_name?: unknown }, param, toolNames) };
     if (block.type !== "text") throw unsupportedBlock(`${param}.type`, block.type);
     return { type: "text", text: textOf(block, param) };
@@ -178,7 +194,7 @@ function assistantMessage(content: string | ContentBlockParam[], at: string, sig
       case "redacted_thinking":
         break; // opaque, and never ours: dropped
       case "image":
-        throw noVision(param);
+        throw badRequest("image blocks belong in user messages.", `${param}.type`);
       case "tool_result":
         throw badRequest("tool_result blocks belong in user messages.", `${param}.type`);
       default:

@@ -1,14 +1,15 @@
 // OpenAI Chat Completions request -> the internal GenerateRequest. Pure; semantic errors throw
 // ApiError(400) naming the parameter, so the client learns which field to fix.
 import { badRequest, unsupportedParameter } from "../http/errors.ts";
-import type {
-  ChatMessage,
-  GenerateRequest,
-  ContentPart,
-  ReasoningOptions,
-  ResponseFormat,
-  ToolChoice,
-  ToolDefinition,
+import {
+  base64DataUri,
+  type ChatMessage,
+  type GenerateRequest,
+  type ContentPart,
+  type ReasoningOptions,
+  type ResponseFormat,
+  type ToolChoice,
+  type ToolDefinition,
 } from "../../core/index.ts";
 import type { ChatCompletionRequest } from "../../schemas/openai-chat.ts";
 import { unhonouredLlamaServerField } from "../../schemas/llama-server-fields.ts";
@@ -178,11 +179,35 @@ function toParts(content: RequestMessage["content"], at: string): ContentPart[] 
   if (content == null) return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
   return content.map((p, j) => {
-    if (p.type !== "text") throw unsupported(`${at}.content[${j}].type`, `Content part type '${p.type}'`);
-    if (typeof p.text !== "string")
-      throw badRequest(`${at}.content[${j}].text must be a string.`, `${at}.content[${j}].text`);
+    const param = `${at}.content[${j}]`;
+    if (p.type === "image_url") return imagePart(p, param);
+    if (p.type === "input_audio") return audioPart(p, param);
+    if (p.type !== "text") throw unsupported(`${param}.type`, `Content part type '${p.type}'`);
+    if (typeof p.text !== "string") throw badRequest(`${param}.text must be a string.`, `${param}.text`);
     return { type: "text", text: p.text };
   });
+}
+
+type RequestPart = Exclude<RequestMessage["content"], string | null | undefined>[number];
+
+/** `{"type":"image_url","image_url":{"url"}}`: an http(s) URL or a data: URI, fetched by the engine. */
+function imagePart(p: RequestPart, param: string): ContentPart {
+  const url = (p.image_url as { url?: unknown } | undefined)?.url;
+  if (typeof url !== "string" || url === "")
+    throw badRequest(`${param}.image_url.url must be a URL or a data: URI.`, `${param}.image_url.url`);
+  return { type: "image", url, param: `${param}.image_url.url` };
+}
+
+const AUDIO_TYPES: Record<string, string> = { wav: "audio/wav", mp3: "audio/mpeg" };
+
+/** `{"type":"input_audio","input_audio":{"data":"<base64>","format":"wav"|"mp3"}}`. */
+function audioPart(p: RequestPart, param: string): ContentPart {
+  const audio = p.input_audio as { data?: unknown; format?: unknown } | undefined;
+  if (typeof audio?.data !== "string" || audio.data === "")
+    throw badRequest(`${param}.input_audio.data must be base64 audio.`, `${param}.input_audio.data`);
+  const mediaType = typeof audio.format === "string" ? AUDIO_TYPES[audio.format] : undefined;
+  if (!mediaType) throw badRequest(`${param}.input_audio.format must be "wav" or "mp3".`, `${param}.input_audio.format`, "invalid_value");
+  return { type: "audio", url: base64DataUri(mediaType, audio.data), param: `${param}.input_audio.data` };
 }
 
 /** Fields this server recognizes but cannot honour yet: a 400 beats silently ignoring them. */

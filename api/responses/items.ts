@@ -87,9 +87,16 @@ function toParts(content: unknown, at: string, field = "content"): ContentPart[]
     if (part?.type === "input_text" || part?.type === "output_text" || part?.type === "text")
       return { type: "text", text: requireString(part.text, `${where}.text`) };
     if (part?.type === "refusal") return { type: "text", text: requireString(part.refusal, `${where}.refusal`) };
-    // Images and files need media input in the engine, which has not landed yet.
+    if (part?.type === "input_image") return imagePart(part, where);
     throw unsupportedParameter(`${where}.type`, `Content part type '${String(part?.type)}'`);
   });
+}
+
+/** `input_image`: image_url is an http(s) URL or a data: URI (fetched by the engine); file_id is not served here. */
+function imagePart(part: Raw, where: string): ContentPart {
+  if (part.file_id != null) throw unsupportedParameter(`${where}.file_id`, "input_image file_id (this server has no file store; send image_url)");
+  const url = requireString(part.image_url, `${where}.image_url`);
+  return { type: "image", url, param: `${where}.image_url` };
 }
 
 /** A tool result: a string, or text parts (other parts need media input). */
