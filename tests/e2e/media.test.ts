@@ -5,11 +5,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AnyElysia } from "elysia";
 import { IDLE_TIMEOUT_SECONDS } from "../../api/http/sse.ts";
 import { LocalEngine } from "../../engine/localEngine.ts";
 import { ModelRegistry } from "../../engine/registry.ts";
+import { mediaDir } from "../../engine/socketDir.ts";
 import type { RemoteMediaPolicy } from "../../net/index.ts";
 import { createApp } from "../../server.ts";
 import { encodePng, patternImage, sineWav } from "../fixtures/media.ts";
@@ -57,9 +59,18 @@ async function startMediaServer(id: string, model: string, mmproj: string | unde
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 const pngA = encodePng(patternImage(40, 30, 1));
 const pngB = encodePng(patternImage(24, 24, 2));
+const pngC = encodePng(patternImage(16, 32, 3));
+const pngD = encodePng(patternImage(32, 16, 4));
+// A PNG signature over bytes no decoder reads: it passes the format check, libmtmd refuses it.
+const brokenPng = Uint8Array.from([...pngA.subarray(0, 8), ...new Uint8Array(64).fill(7)]);
+const bigPng = encodePng({ width: 256, height: 256, pixels: crypto.getRandomValues(new Uint8Array(256 * 256 * 3)) });
 const dataUri = (bytes: Uint8Array, type = "image/png") => `data:${type};base64,${base64(bytes)}`;
+/** Media files at most this big are fetched by the vision server under test. */
+const MAX_MEDIA_BYTES = 64 * 1024;
 
 let vision: MediaServer;
+/** The default policy: loopback URLs refused. */
+let strict: MediaServer;
 let files: ReturnType<typeof Bun.serve>;
 let filesUrl: string;
 
@@ -69,38 +80,265 @@ beforeAll(async () => {
     port: 0,
     fetch(request) {
       const path = new URL(request.url).pathname;
-      if (path === "/a.png") return new Response(pngA, { headers: { "content-type": "image/png" } });
-      if (path === "/text") return new Response("not an image", { headers: { "content-type": "text/plain" } });
-      if (path === "/fake.png") return new Response("not a png at all", { headers: { "content-type": "image/png" } });
+      const png = (bytes: Uint8Array) => new Response(bytes, { headers: { "content-type": "image/png" } });
+      if (path === "/a.png") return png(pngA);
+      if (path === "/b.png") return png(pngB);
+      if (path === "/big.png") return png(bigPng);
+      if (path === "/fake.png") return png(new TextEncoder().encode("not a png at all, just text"));
+      if (path === "/text") return new Response("hello", { headers: { "content-type": "text/plain" } });
       return new Response("no", { status: 404 });
     },
   });
   filesUrl = `http://127.0.0.1:${files.port}`;
-  vision = await startMediaServer("tiny-gemma3", await generateModel(TINY_GEMMA3), GEMMA3_MMPROJ, { remote: true, allowPrivate: true });
+  const gemma = await generateModel(TINY_GEMMA3);
+  vision = await startMediaServer("tiny-gemma3", gemma, GEMMA3_MMPROJ, { remote: true, allowPrivate: true, maxBytes: MAX_MEDIA_BYTES });
+  strict = await startMediaServer("tiny-gemma3", gemma, GEMMA3_MMPROJ, { remote: true, allowPrivate: false });
+  expect(bigPng.byteLength).toBeGreaterThan(MAX_MEDIA_BYTES);
 });
 afterAll(() => {
   vision?.close();
+  strict?.close();
   files?.stop(true);
 });
 
+const MODEL = "tiny-gemma3";
+type ChatParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+const chat = (messages: ChatParams["messages"], extra: Partial<ChatParams> = {}) =>
+  vision.openai.chat.completions.create({ model: MODEL, messages, max_tokens: 2, temperature: 0, ...extra });
+const imagePart = (url: string) => ({ type: "image_url" as const, image_url: { url } });
+const text = (t: string) => ({ type: "text" as const, text: t });
+
+/** Tokens of the same conversation without its images: the baseline media tokens add to. */
+let textOnlyTokens: number;
+/** What one image adds: its 256 embeddings, <start_of_image> and <end_of_image> (libmtmd's), and the
+ *  newlines around them (the part join's and libmtmd's). */
+const PER_IMAGE = IMAGE_TOKENS + 4;
+
 describe("Chat Completions (openai SDK)", () => {
-  test("a base64 image counts its 256 tokens in prompt_tokens", async () => {
-    const text = await vision.openai.chat.completions.create({
-      model: "tiny-gemma3",
-      messages: [{ role: "user", content: [{ type: "text", text: "Describe" }] }],
-      max_tokens: 2,
-      temperature: 0,
-    });
-    const answer = await vision.openai.chat.completions.create({
-      model: "tiny-gemma3",
-      messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: dataUri(pngA) } }, { type: "text", text: "Describe" }] }],
-      max_tokens: 2,
-      temperature: 0,
-    });
+  beforeAll(async () => {
+    textOnlyTokens = (await chat([{ role: "user", content: [text("Describe")] }])).usage!.prompt_tokens;
+  });
+
+  test("a base64 image: its 256 embeddings count in prompt_tokens", async () => {
+    const answer = await chat([{ role: "user", content: [imagePart(dataUri(pngA)), text("Describe")] }]);
     expect(answer.choices[0]!.finish_reason).toBe("length");
     expect(answer.usage!.completion_tokens).toBe(2);
-    // The image's 256 embeddings, <start_of_image> and <end_of_image> (libmtmd's), and the
-    // newlines around them (the part join's and libmtmd's).
-    expect(answer.usage!.prompt_tokens).toBe(text.usage!.prompt_tokens + IMAGE_TOKENS + 4);
+    expect(answer.usage!.prompt_tokens).toBe(textOnlyTokens + PER_IMAGE);
+  });
+
+  test("an http URL, streamed: the same image gives the same prompt and the same answer", async () => {
+    const byData = await chat([{ role: "user", content: [imagePart(dataUri(pngB)), text("Describe")] }], { cache_prompt: false } as Partial<ChatParams>);
+    const stream = await vision.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: [imagePart(`${filesUrl}/b.png`), text("Describe")] }],
+      max_tokens: 2,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let content = "";
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta?.content ?? "";
+      usage = chunk.usage ?? usage;
+    }
+    expect(usage!.prompt_tokens).toBe(textOnlyTokens + PER_IMAGE);
+    expect(usage!.completion_tokens).toBe(2);
+    expect(content).toBe(byData.choices[0]!.message.content!);
+  });
+
+  test("several images in one message, and an image in an earlier turn", async () => {
+    const answer = await chat([
+      { role: "user", content: [imagePart(dataUri(pngA)), text("and")] },
+      { role: "assistant", content: "Seen." },
+      { role: "user", content: [imagePart(dataUri(pngB)), imagePart(`${filesUrl}/a.png`), text("Describe")] },
+    ]);
+    const without = await chat([
+      { role: "user", content: [text("and")] },
+      { role: "assistant", content: "Seen." },
+      { role: "user", content: [text("Describe")] },
+    ]);
+    expect(answer.usage!.prompt_tokens).toBe(without.usage!.prompt_tokens + 3 * PER_IMAGE);
+  });
+
+  test("turn 2 of a conversation with an image reuses the cached image (not encoded again)", async () => {
+    const turn1: ChatParams["messages"] = [{ role: "user", content: [imagePart(dataUri(pngC)), text("What is this?")] }];
+    const first = await chat(turn1);
+    expect(first.usage!.prompt_tokens_details!.cached_tokens).toBeLessThan(IMAGE_TOKENS);
+    const turn2: ChatParams["messages"] = [...turn1, { role: "assistant", content: first.choices[0]!.message.content! }, { role: "user", content: "And then?" }];
+    const second = await chat(turn2);
+    // Everything up to the end of turn 1's image (and more) came from the cache.
+    expect(second.usage!.prompt_tokens_details!.cached_tokens).toBeGreaterThanOrEqual(IMAGE_TOKENS + 4);
+    expect(second.usage!.prompt_tokens).toBeGreaterThan(first.usage!.prompt_tokens);
+    // Another image in the same place shares only the text before it.
+    const other = await chat([{ role: "user", content: [imagePart(dataUri(pngD)), text("What is this?")] }, ...turn2.slice(1)]);
+    expect(other.usage!.prompt_tokens_details!.cached_tokens).toBeLessThan(IMAGE_TOKENS);
+  });
+
+  test("the staged media files are gone once the requests end", async () => {
+    expect(readdirSync(mediaDir())).toEqual([]);
+  });
+});
+
+describe("Anthropic Messages (Anthropic SDK)", () => {
+  test("base64 and url image sources, streamed and not", async () => {
+    const base64Block = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png" as const, data: base64(pngA) } };
+    const urlBlock = { type: "image" as const, source: { type: "url" as const, url: `${filesUrl}/a.png` } };
+    const plain = await vision.anthropic.messages.create({ model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [{ type: "text", text: "Describe" }] }] });
+    const byData = await vision.anthropic.messages.create({
+      model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [base64Block, { type: "text", text: "Describe" }] }],
+    });
+    const byUrl = await vision.anthropic.messages
+      .stream({ model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [urlBlock, { type: "text", text: "Describe" }] }] })
+      .finalMessage();
+    const total = (u: Anthropic.Usage) => u.input_tokens + (u.cache_read_input_tokens ?? 0);
+    expect(total(byData.usage)).toBe(total(plain.usage) + PER_IMAGE);
+    expect(total(byUrl.usage)).toBe(total(byData.usage));
+    expect(byUrl.usage.output_tokens).toBe(2);
+    expect(byUrl.content).toEqual(byData.content);
+  });
+});
+
+describe("Responses (openai SDK)", () => {
+  test("input_image as a data URI and as a URL, streamed and not", async () => {
+    const input = (url: string): OpenAI.Responses.ResponseInput => [
+      { role: "user", content: [{ type: "input_image", image_url: url, detail: "auto" }, { type: "input_text", text: "Describe" }] },
+    ];
+    const plain = await vision.openai.responses.create({ model: MODEL, max_output_tokens: 2, temperature: 0, input: "Describe" });
+    const byData = await vision.openai.responses.create({ model: MODEL, max_output_tokens: 2, temperature: 0, input: input(dataUri(pngA)) });
+    expect(byData.status).toBe("incomplete");
+    expect(byData.usage!.input_tokens).toBe(plain.usage!.input_tokens + PER_IMAGE);
+    const stream = await vision.openai.responses.create({ model: MODEL, max_output_tokens: 2, temperature: 0, input: input(`${filesUrl}/a.png`), stream: true });
+    let completed: OpenAI.Responses.Response | undefined;
+    let streamed = "";
+    for await (const event of stream) {
+      if (event.type === "response.output_text.delta") streamed += event.delta;
+      if (event.type === "response.incomplete" || event.type === "response.completed") completed = event.response;
+    }
+    expect(completed!.usage!.input_tokens).toBe(byData.usage!.input_tokens);
+    expect(streamed).toBe(byData.output_text);
+  });
+});
+
+/** The error body of a refused request, in the protocol's shape. */
+async function refusal(path: string, body: unknown, server = vision): Promise<{ status: number; error: Record<string, unknown> }> {
+  const response = await server.post(path, body);
+  const json = (await response.json()) as { error: Record<string, unknown> };
+  return { status: response.status, error: json.error };
+}
+
+const chatBody = (content: unknown[]) => ({ model: MODEL, max_tokens: 2, messages: [{ role: "user", content }] });
+
+describe("refusals: 400 naming the part, in each protocol's shape", () => {
+  test("a loopback URL under the default policy (private addresses refused)", async () => {
+    const { status, error } = await refusal("/v1/chat/completions", chatBody([imagePart(`${filesUrl}/a.png`), text("x")]), strict);
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "url_private_address", param: "messages[0].content[0].image_url.url" });
+    expect(error.message).toContain("image refused");
+    const anthropic = await refusal("/v1/messages", { ...chatBody([{ type: "image", source: { type: "url", url: `${filesUrl}/a.png` } }]) }, strict);
+    expect(anthropic.status).toBe(400);
+    expect(anthropic.error).toMatchObject({ type: "invalid_request_error" });
+    expect(anthropic.error.message).toContain("messages[0].content[0].source.url");
+  });
+
+  test("a file that is not an image, under an image type or not", async () => {
+    const fake = await refusal("/v1/chat/completions", chatBody([imagePart(`${filesUrl}/fake.png`)]));
+    expect(fake.status).toBe(400);
+    expect(fake.error).toMatchObject({ code: "media_undecodable", param: "messages[0].content[0].image_url.url" });
+    expect(fake.error.message).toBe("cannot decode the image: not a PNG, JPEG, GIF or BMP file");
+    const plainText = await refusal("/v1/chat/completions", chatBody([imagePart(`${filesUrl}/text`)]));
+    expect(plainText.error).toMatchObject({ code: "url_content_type", param: "messages[0].content[0].image_url.url" });
+    const dataText = await refusal("/v1/chat/completions", chatBody([imagePart("data:text/plain;base64,aGk=")]));
+    expect(dataText.error).toMatchObject({ code: "url_content_type", param: "messages[0].content[0].image_url.url" });
+  });
+
+  test("a PNG that libmtmd cannot decode (refused by the runner, which keeps serving)", async () => {
+    const { status, error } = await refusal("/v1/chat/completions", chatBody([text("see"), imagePart(dataUri(brokenPng))]));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: "media_undecodable", param: "messages[0].content[1].image_url.url" });
+    expect(error.message).toContain("invalid PNG image");
+    expect((await chat([{ role: "user", content: [imagePart(dataUri(pngA)), text("Describe")] }])).usage!.prompt_tokens).toBe(textOnlyTokens + PER_IMAGE);
+  });
+
+  test("an oversized file", async () => {
+    const { status, error } = await refusal("/v1/chat/completions", chatBody([imagePart(`${filesUrl}/big.png`)]));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: "url_too_large", param: "messages[0].content[0].image_url.url" });
+    expect(error.message).toContain("64 KiB");
+  });
+
+  test("audio to a model without audio input", async () => {
+    const wav = base64(sineWav({ seconds: 0.2 }));
+    const { status, error } = await refusal("/v1/chat/completions", chatBody([{ type: "input_audio", input_audio: { data: wav, format: "wav" } }]));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: "model_has_no_audio", param: "messages[0].content[0].input_audio.data" });
+    expect(error.message).toContain("has no audio input");
+  });
+
+  test("Responses: input_image by file_id is not supported", async () => {
+    const { status, error } = await refusal("/v1/responses", { model: MODEL, input: [{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }] });
+    expect(status).toBe(400);
+    expect(error.param).toBe("input[0].content[0].file_id");
+  });
+
+  test("Responses: a refused URL names input_image's image_url", async () => {
+    const { status, error } = await refusal("/v1/responses", { model: MODEL, input: [{ role: "user", content: [{ type: "input_image", image_url: `${filesUrl}/a.png` }] }] }, strict);
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: "url_private_address", param: "input[0].content[0].image_url" });
+  });
+
+  test("text that writes the media marker itself, next to an image", async () => {
+    const { status, error } = await refusal("/v1/chat/completions", chatBody([imagePart(dataUri(pngA)), text("<__media__>")]));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: "media_marker_mismatch", param: "messages" });
+  });
+
+  test("GET /v1/models reports vision from the projector", async () => {
+    const models = (await (await fetch(`${vision.url}/v1/models`)).json()) as { data: { id: string; capabilities: Record<string, boolean> }[] };
+    expect(models.data[0]!.capabilities).toMatchObject({ vision: true, audio: false });
+  });
+});
+
+describe("audio: qwen2a projector", () => {
+  let audio: MediaServer;
+  beforeAll(async () => {
+    audio = await startMediaServer("tiny-qwen2-audio", await generateModel(TINY_QWEN2_AUDIO), await generateProjector(TINY_QWEN2A_PROJECTOR), { remote: true, allowPrivate: true });
+  });
+  afterAll(() => audio?.close());
+
+  test("input_audio (WAV) through Chat Completions, streamed and not; its embeddings count", async () => {
+    const wav = base64(sineWav({ seconds: 1 }));
+    const messages = (withAudio: boolean): ChatParams["messages"] => [
+      { role: "user", content: [...(withAudio ? [{ type: "input_audio" as const, input_audio: { data: wav, format: "wav" as const } }] : []), text("Transcribe")] },
+    ];
+    const ask = { model: "tiny-qwen2-audio", max_tokens: 2, temperature: 0 };
+    const plain = await audio.openai.chat.completions.create({ ...ask, messages: messages(false) });
+    const answer = await audio.openai.chat.completions.create({ ...ask, messages: messages(true) });
+    // 1 s of audio: 750 embeddings, between <|audio_bos|> and <|audio_eos|>, plus the part join's newline.
+    expect(answer.usage!.prompt_tokens).toBe(plain.usage!.prompt_tokens + 750 + 3);
+    const stream = await audio.openai.chat.completions.create({ ...ask, messages: messages(true), stream: true, stream_options: { include_usage: true } });
+    let content = "";
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta?.content ?? "";
+      usage = chunk.usage ?? usage;
+    }
+    expect(usage!.prompt_tokens).toBe(answer.usage!.prompt_tokens);
+    expect(content).toBe(answer.choices[0]!.message.content!);
+  });
+
+  test("an image to an audio-only model; a bad audio format", async () => {
+    const image = await refusal("/v1/chat/completions", { ...chatBody([imagePart(dataUri(pngA))]), model: "tiny-qwen2-audio" }, audio);
+    expect(image.status).toBe(400);
+    expect(image.error).toMatchObject({ code: "model_has_no_vision", param: "messages[0].content[0].image_url.url" });
+    const ogg = await refusal("/v1/chat/completions", { ...chatBody([{ type: "input_audio", input_audio: { data: "AAAA", format: "ogg" } }]), model: "tiny-qwen2-audio" }, audio);
+    expect(ogg.error).toMatchObject({ param: "messages[0].content[0].input_audio.format" });
+    const notWav = await refusal("/v1/chat/completions", { ...chatBody([{ type: "input_audio", input_audio: { data: base64(pngA), format: "wav" } }]), model: "tiny-qwen2-audio" }, audio);
+    expect(notWav.error).toMatchObject({ code: "media_undecodable", param: "messages[0].content[0].input_audio.data" });
+  });
+
+  test("GET /v1/models reports audio from the projector", async () => {
+    const models = (await (await fetch(`${audio.url}/v1/models`)).json()) as { data: { capabilities: Record<string, boolean> }[] };
+    expect(models.data[0]!.capabilities).toMatchObject({ vision: false, audio: true });
   });
 });
