@@ -71,9 +71,21 @@ export class LocalEngine implements Engine {
   async countTokens(req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
     const lease = await this.registry.acquire(req.model);
     if ("error" in lease) return lease;
+    let media: MediaRef[] | undefined;
     try {
-      return await countPromptTokens(lease.model, req);
+      const parts = mediaParts(req.messages);
+      if (parts.length === 0) return await countPromptTokens(lease.model, req);
+      const refused = unsupportedMedia(lease.model.spec.id, parts, lease.model.media);
+      if (refused) return refused;
+      const plan = planJob(req, lease.model.template, lease.model.traits, lease.model.spec.sampling);
+      if ("error" in plan) return { error: plan.error };
+      const staged = await stageMedia(parts, this.#mediaPolicy);
+      if ("error" in staged) return staged;
+      media = staged;
+      const counted = await lease.model.client.countMedia(plan.prompt, plan.job.addSpecial, staged);
+      return typeof counted === "number" ? counted : { error: counted };
     } finally {
+      removeMedia(media);
       lease.release();
     }
   }

@@ -93,6 +93,8 @@ export interface ReasoningBudget {
 export type ToRunner =
   | { type: "load"; options: RunnerOptions }
   | { type: "generate"; job: RunnerJob }
+  /** Tokens of a prompt with media (count_tokens): only libmtmd knows what its media take. */
+  | { type: "count"; id: number; multimodal: NonNullable<RunnerJob["multimodal"]> }
   | { type: "cancel"; id: number };
 
 export type JobUpdate =
@@ -120,6 +122,8 @@ export type JobUpdate =
 export type FromRunner =
   | { type: "ready"; info: RunnerModelInfo }
   | { type: "updates"; updates: JobUpdate[] }
+  | { type: "counted"; id: number; count: number }
+  | { type: "counted"; id: number; error: EngineErrorInfo }
   | { type: "log"; text: string }
   | { type: "fatal"; message: string };
 

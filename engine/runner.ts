@@ -115,6 +115,7 @@ export async function runRunner(): Promise<void> {
     const updates: JobUpdate[] = [];
     for (let message = inbox.shift(); message; message = inbox.shift()) {
       if (message.type === "generate") updates.push(submit(scheduler, message.job, mtmd));
+      else if (message.type === "count") send(count(message.id, message.multimodal, mtmd));
       else if (message.type === "cancel") scheduler.cancel(message.id);
     }
     if (!scheduler.idle) updates.push(...scheduler.step());
@@ -126,6 +127,22 @@ export async function runRunner(): Promise<void> {
     if (scheduler.idle && inbox.length === 0) await nextMessage();
     // Let IPC messages (new jobs, cancellations) in between decode steps.
     else await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function count(id: number, multimodal: NonNullable<RunnerJob["multimodal"]>, mtmd: MtmdContext | undefined): FromRunner {
+  const { prompt, addSpecial, files } = multimodal;
+  if (!mtmd) {
+    for (const file of files) rmSync(file.path, { force: true });
+    return { type: "counted", id, error: { kind: "invalid_request", code: "model_has_no_projector", message: "this model has no projector for image or audio input", param: files[0]?.param } };
+  }
+  try {
+    const built = buildMediaPrompt(mtmd, prompt, addSpecial, files);
+    built.free();
+    return { type: "counted", id, count: built.tokens.length };
+  } catch (error) {
+    if (!(error instanceof MediaInputError)) throw error;
+    return { type: "counted", id, error: { kind: "invalid_request", code: "media_undecodable", message: error.message, param: error.param } };
   }
 }
 

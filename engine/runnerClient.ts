@@ -4,7 +4,7 @@ import type { Subprocess, UnixSocketListener } from "bun";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineChannel } from "./channel.ts";
-import type { FromRunner, Job, JobUpdate, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
+import type { FromRunner, Job, JobUpdate, MediaRef, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
 import { TokenizerClient } from "./tokenizerClient.ts";
 import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
@@ -39,6 +39,8 @@ export class RunnerClient {
   // "done" updates a job still owes: one per choice (jobs with n choices get n).
   #choicesLeft = new Map<number, number>();
   #unsent: ToRunner[] = [];
+  // Media prompts being counted by the runner (count_tokens).
+  readonly #counting = new Map<number, (result: number | EngineErrorInfo) => void>();
   #nextId = 1;
   #crashes = 0;
   #restarts = 0;
@@ -196,6 +198,17 @@ export class RunnerClient {
     return "kind" in result ? result : result.count;
   }
 
+  /** Tokens of a rendered prompt with media: the tokenizer process checks the text, the runner counts it with libmtmd. */
+  async countMedia(prompt: string, addSpecial: boolean, files: MediaRef[]): Promise<number | EngineErrorInfo> {
+    const text = await this.count(prompt, addSpecial);
+    if (typeof text !== "number") return text;
+    const id = this.#nextId++;
+    return new Promise((resolveCount) => {
+      this.#counting.set(id, resolveCount);
+      this.#send({ type: "count", id, multimodal: { prompt, addSpecial, files } });
+    });
+  }
+
   /** Cancels the whole job, every choice. */
   cancel(id: number): void {
     this.#choicesLeft.delete(id);
@@ -265,6 +278,12 @@ export class RunnerClient {
           listener(update);
         }
         return;
+      case "counted": {
+        const done = this.#counting.get(message.id);
+        this.#counting.delete(message.id);
+        done?.("error" in message ? message.error : message.count);
+        return;
+      }
       case "log":
         this.options.log(message.text.trimEnd());
         return;
@@ -311,6 +330,13 @@ export class RunnerClient {
           message: `the runner for model ${this.options.name} stopped (${how}) while processing this request; it is being restarted`,
         },
       });
+    }
+    // Counts sent to the runner died with it (unsent ones wait for the next).
+    const unsentCounts = new Set(this.#unsent.flatMap((m) => (m.type === "count" ? [m.id] : [])));
+    for (const [id, done] of [...this.#counting]) {
+      if (wasReady && unsentCounts.has(id)) continue;
+      this.#counting.delete(id);
+      done({ kind: "internal", code: "runner_crashed", message: `the runner for model ${this.options.name} stopped (${how}) while counting this prompt; it is being restarted` });
     }
     if (this.#stopping || !this.#everReady) return;
     const delay = RESTART_DELAYS_MS[Math.min(this.#crashes, RESTART_DELAYS_MS.length - 1)]!;

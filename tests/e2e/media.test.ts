@@ -80,7 +80,7 @@ beforeAll(async () => {
     port: 0,
     fetch(request) {
       const path = new URL(request.url).pathname;
-      const png = (bytes: Uint8Array) => new Response(bytes, { headers: { "content-type": "image/png" } });
+      const png = (bytes: Uint8Array) => new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]), { headers: { "content-type": "image/png" } });
       if (path === "/a.png") return png(pngA);
       if (path === "/b.png") return png(pngB);
       if (path === "/big.png") return png(bigPng);
@@ -184,18 +184,40 @@ describe("Anthropic Messages (Anthropic SDK)", () => {
   test("base64 and url image sources, streamed and not", async () => {
     const base64Block = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png" as const, data: base64(pngA) } };
     const urlBlock = { type: "image" as const, source: { type: "url" as const, url: `${filesUrl}/a.png` } };
-    const plain = await vision.anthropic.messages.create({ model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [{ type: "text", text: "Describe" }] }] });
+    // Greedy, so that two requests give the same text (the SDK's types lack the sampler field).
+    const greedy = { temperature: 0 } as object;
+    const plain = await vision.anthropic.messages.create({ model: MODEL, max_tokens: 2, ...greedy, messages: [{ role: "user", content: [{ type: "text", text: "Describe" }] }] });
     const byData = await vision.anthropic.messages.create({
-      model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [base64Block, { type: "text", text: "Describe" }] }],
+      model: MODEL, max_tokens: 2, ...greedy, messages: [{ role: "user", content: [base64Block, { type: "text", text: "Describe" }] }],
     });
     const byUrl = await vision.anthropic.messages
-      .stream({ model: MODEL, max_tokens: 2, temperature: 0, messages: [{ role: "user", content: [urlBlock, { type: "text", text: "Describe" }] }] })
+      .stream({ model: MODEL, max_tokens: 2, ...greedy, messages: [{ role: "user", content: [urlBlock, { type: "text", text: "Describe" }] }] })
       .finalMessage();
     const total = (u: Anthropic.Usage) => u.input_tokens + (u.cache_read_input_tokens ?? 0);
     expect(total(byData.usage)).toBe(total(plain.usage) + PER_IMAGE);
     expect(total(byUrl.usage)).toBe(total(byData.usage));
     expect(byUrl.usage.output_tokens).toBe(2);
-    expect(byUrl.content).toEqual(byData.content);
+    const textOf = (m: Anthropic.Message) => m.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+    expect(textOf(byUrl)).toBe(textOf(byData));
+  });
+});
+
+describe("counting tokens with media", () => {
+  test("Anthropic count_tokens and Responses input_tokens count the image's embeddings (libmtmd in the runner)", async () => {
+    const content = [{ type: "image", source: { type: "base64", media_type: "image/png", data: base64(pngB) } }, { type: "text", text: "Describe" }];
+    const counted = (await (await vision.post("/v1/messages/count_tokens", { model: MODEL, messages: [{ role: "user", content }] })).json()) as { input_tokens: number };
+    const plain = (await (await vision.post("/v1/messages/count_tokens", { model: MODEL, messages: [{ role: "user", content: [content[1]] }] })).json()) as { input_tokens: number };
+    expect(counted.input_tokens).toBe(plain.input_tokens + PER_IMAGE);
+    const sent = await vision.anthropic.messages.create({ model: MODEL, max_tokens: 1, messages: [{ role: "user", content: content as Anthropic.ContentBlockParam[] }] });
+    expect(sent.usage.input_tokens + (sent.usage.cache_read_input_tokens ?? 0)).toBe(counted.input_tokens);
+    const responses = await vision.post("/v1/responses/input_tokens", {
+      model: MODEL,
+      input: [{ role: "user", content: [{ type: "input_image", image_url: `${filesUrl}/b.png` }, { type: "input_text", text: "Describe" }] }],
+    });
+    expect(((await responses.json()) as { input_tokens: number }).input_tokens).toBe(counted.input_tokens);
+    const refused = await refusal("/v1/messages/count_tokens", { model: MODEL, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: `${filesUrl}/a.png` } }] }] }, strict);
+    expect(refused.status).toBe(400);
+    expect(refused.error.message).toContain("private");
   });
 });
 
@@ -291,6 +313,10 @@ describe("refusals: 400 naming the part, in each protocol's shape", () => {
     const { status, error } = await refusal("/v1/chat/completions", chatBody([imagePart(dataUri(pngA)), text("<__media__>")]));
     expect(status).toBe(400);
     expect(error).toMatchObject({ code: "media_marker_mismatch", param: "messages" });
+  });
+
+  test("no staged media file outlives its request, refused or not", () => {
+    expect(readdirSync(mediaDir())).toEqual([]);
   });
 
   test("GET /v1/models reports vision from the projector", async () => {
