@@ -27,14 +27,15 @@ export class MediaInputError extends Error {
 }
 
 export class MediaPrompt {
-  #list: ChunkList | undefined;
+  #release: (() => void) | undefined;
 
+  /** `release` frees the chunks (the ChunkList they are views of). */
   constructor(
     readonly tokens: Int32Array,
     readonly spans: readonly MediaSpan[],
-    list: ChunkList,
+    release: () => void,
   ) {
-    this.#list = list;
+    this.#release = release;
   }
 
   /** The media chunk starting at this prompt index, if one does. */
@@ -67,8 +68,8 @@ export class MediaPrompt {
 
   /** Frees the chunks once evaluated (or the job ended); safe to call twice. */
   free(): void {
-    this.#list?.free();
-    this.#list = undefined;
+    this.#release?.();
+    this.#release = undefined;
   }
 }
 
@@ -133,7 +134,7 @@ function fromChunks(list: ChunkList): MediaPrompt {
     tokens.set(piece, at);
     at += piece.length;
   }
-  return new MediaPrompt(tokens, spans, list);
+  return new MediaPrompt(tokens, spans, () => list.free());
 }
 
 /** Negative ids (never a vocab token) from the chunk's key: equal media give equal runs. */
