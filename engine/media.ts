@@ -61,7 +61,7 @@ async function loadPart(part: MediaPart, policy: RemoteMediaPolicy, signal?: Abo
     ({ bytes } = await loadMedia(part.url, part.type, policy, signal));
   } catch (error) {
     if (!(error instanceof FetchError)) throw error;
-    return refuse(part, error.code, `${part.type === "image" ? "image" : "audio"} refused: ${error.message}`);
+    return refuse(part, error.code, `${part.type}: ${error.message}`);
   }
   // Only what libmtmd decodes in-process gets through (a label can lie; the bytes cannot).
   const format = sniffMediaFormat(bytes);

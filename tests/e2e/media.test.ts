@@ -256,7 +256,7 @@ describe("refusals: 400 naming the part, in each protocol's shape", () => {
     const { status, error } = await refusal("/v1/chat/completions", chatBody([imagePart(`${filesUrl}/a.png`), text("x")]), strict);
     expect(status).toBe(400);
     expect(error).toMatchObject({ type: "invalid_request_error", code: "url_private_address", param: "messages[0].content[0].image_url.url" });
-    expect(error.message).toContain("image refused");
+    expect(error.message).toStartWith("image: refused: media URL resolves to a loopback address");
     const anthropic = await refusal("/v1/messages", { ...chatBody([{ type: "image", source: { type: "url", url: `${filesUrl}/a.png` } }]) }, strict);
     expect(anthropic.status).toBe(400);
     expect(anthropic.error).toMatchObject({ type: "invalid_request_error" });
