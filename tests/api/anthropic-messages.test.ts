@@ -129,15 +129,16 @@ describe("fromMessagesRequest", () => {
     expect(r.messages[1]!.reasoning).toBe("I should read the file.");
   });
 
-  test("images are refused as no vision, wherever they are; unknown blocks name themselves", () => {
+  test("images become media parts wherever they are (vision is the engine's check); unknown blocks name themselves", () => {
     const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } };
-    const top = refusal({ messages: [{ role: "user", content: [text("see"), image] }] });
-    expect(top.message).toContain("this model has no vision");
-    expect(top.param).toBe("messages[0].content[1]");
-    const nested = refusal({ messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [image] }] }] });
-    expect(nested.param).toBe("messages[0].content[0].content[0]");
-    const url = refusal({ messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://x/y.png" } }] }] });
-    expect(url.message).toContain("no vision");
+    const top = convert({ messages: [{ role: "user", content: [text("see"), image] }] });
+    expect(top.messages[0]!.content[1]).toMatchObject({ type: "image", url: "data:image/png;base64,iVBOR", param: "messages[0].content[1].source.data" });
+    const nested = convert({ messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [image] }] }] });
+    expect(JSON.stringify(nested.messages)).toContain('"param":"messages[0].content[0].content[0].source.data"');
+    const url = convert({ messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://x/y.png" } }] }] });
+    expect(url.messages[0]!.content[0]).toMatchObject({ type: "image", url: "https://x/y.png", param: "messages[0].content[0].source.url" });
+    const file = refusal({ messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "f" } }] }] });
+    expect(file.param).toBe("messages[0].content[0].source.type");
     const doc = refusal({ messages: [{ role: "user", content: [{ type: "document", source: {} }] }] });
     expect([doc.kind, doc.param]).toEqual(["unsupported", "messages[0].content[0].type"]);
   });

@@ -215,9 +215,9 @@ describe("POST /v1/messages", () => {
 
   test("semantic refusals keep the field in the message", async () => {
     const app = makeApp(new ScriptedEngine());
-    const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } };
-    const vision = await expectAnthropicError(await post(app, message({ messages: [{ role: "user", content: [image] }] })), 400, "invalid_request_error");
-    expect(vision.message).toBe("messages[0].content[0]: this model has no vision: image input is not supported.");
+    const fileImage = { type: "image", source: { type: "file", file_id: "f" } };
+    const file = await expectAnthropicError(await post(app, message({ messages: [{ role: "user", content: [fileImage] }] })), 400, "invalid_request_error");
+    expect(file.message).toBe("messages[0].content[0].source.type: image source.type must be base64 or url (file sources are not supported).");
     await expectAnthropicError(await post(app, message({ tools: [{ type: "web_search_20250305", name: "web_search" }] })), 400, "invalid_request_error", "tools[0].type");
     await expectAnthropicError(
       await post(app, message({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] })),

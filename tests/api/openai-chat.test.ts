@@ -180,10 +180,16 @@ describe("fromChatRequest", () => {
     );
     expectApiError(() => fromChatRequest(req({ messages: [{ role: "user", content: null }] })), 400, "messages[0].content");
     expectApiError(
-      () => fromChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url" }] }] })),
+      () => fromChatRequest(req({ messages: [{ role: "user", content: [{ type: "file" }] }] })),
       400,
       "messages[0].content[0].type",
       "unsupported_parameter",
+    );
+    // An image part without its url names the missing field (images themselves are accepted).
+    expectApiError(
+      () => fromChatRequest(req({ messages: [{ role: "user", content: [{ type: "image_url" }] }] })),
+      400,
+      "messages[0].content[0].image_url.url",
     );
     expectApiError(
       () =>

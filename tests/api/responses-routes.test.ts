@@ -124,8 +124,8 @@ describe("POST /v1/responses", () => {
     const background = await create(app, { input: "x", background: true });
     expect(background.status).toBe(400);
     expect((await background.json()).error.param).toBe("background");
-    const image = await create(app, { input: [{ role: "user", content: [{ type: "input_image", image_url: "data:," }] }] });
-    expect((await image.json()).error.param).toBe("input[0].content[0].type");
+    const image = await create(app, { input: [{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }] });
+    expect((await image.json()).error.param).toBe("input[0].content[0].file_id");
     const bad = await call(app, "POST", "/v1/responses", "{nope");
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.code).toBe("invalid_json");
