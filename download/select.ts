@@ -55,7 +55,7 @@ function hasQuant(path: string, quant: string): boolean {
 
 function isFirstPart(path: string): boolean {
   const split = parseSplitName(path);
-  return !split || split.index === 1;
+  return !split || split.part === 1;
 }
 
 function describeAll(files: RepoFile[]): string {

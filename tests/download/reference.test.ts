@@ -103,7 +103,7 @@ describe("selectModelFiles", () => {
 
 describe("split names and cache paths", () => {
   test("part names from any part", () => {
-    expect(parseSplitName("d/m-Q4-00002-of-00003.gguf")).toEqual({ prefix: "d/m-Q4", index: 2, count: 3 });
+    expect(parseSplitName("d/m-Q4-00002-of-00003.gguf")).toEqual({ stem: "d/m-Q4", part: 2, count: 3 });
     expect(parseSplitName("m-00004-of-00003.gguf")).toBeUndefined();
     expect(splitPartNames("m-00002-of-00002.gguf")).toEqual(["m-00001-of-00002.gguf", "m-00002-of-00002.gguf"]);
     expect(splitPartNames("plain.gguf")).toEqual(["plain.gguf"]);
