@@ -2,36 +2,17 @@
 // is first asked for an event (admission: a crash from then on loses only this open row), and
 // finished once, when the generation ends (done, error, or the client going away). The "done"
 // event it passes on carries the request's receipt.
-import type { Engine, GenerateEvent, GenerateRequest, ModelInfo, RequestCaller, Usage } from "../core/index.ts";
+import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo, type RequestCaller, type Usage } from "../core/index.ts";
 import type { UsageEnd, UsageLedger } from "../store/ledger.ts";
 import { creditsFor, type Price } from "./credits.ts";
 import { errorStatus, CLIENT_CLOSED } from "./status.ts";
 
-export class MeteredEngine implements Engine {
+export class MeteredEngine extends DelegatingEngine {
   constructor(
-    readonly inner: Engine,
+    inner: Engine,
     readonly ledger: UsageLedger,
-  ) {}
-
-  listModels(): ModelInfo[] {
-    return this.inner.listModels();
-  }
-
-  resolveModel(name: string): string | undefined {
-    return this.inner.resolveModel(name);
-  }
-
-  loadModel(id: string) {
-    return this.inner.loadModel(id);
-  }
-
-  unloadModel(id: string) {
-    return this.inner.unloadModel(id);
-  }
-
-  /** Counting a prompt generates nothing: not recorded, not charged. */
-  countTokens(req: GenerateRequest) {
-    return this.inner.countTokens(req);
+  ) {
+    super(inner);
   }
 
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent> {

@@ -3,3 +3,4 @@ export * from "./content.ts";
 export * from "./errors.ts";
 export * from "./generate.ts";
 export * from "./sampling.ts";
+export * from "./delegatingEngine.ts";

@@ -1,6 +1,6 @@
 // An Engine decorating another: `model: "group:<uuid>"` runs a group execution, a request with
 // `resume` continues a paused one, anything else goes to the inner engine untouched.
-import type { ChatMessage, Engine, EngineErrorInfo, GenerateEvent, GenerateRequest, ModelInfo, RequestCaller, ToolChoice } from "../core/index.ts";
+import { DelegatingEngine, type ChatMessage, type Engine, type EngineErrorInfo, type GenerateEvent, type GenerateRequest, type ModelInfo, type RequestCaller, type ToolChoice } from "../core/index.ts";
 import { Execution, type ExecutionDeps } from "./execution.ts";
 import { parseMode } from "./spec.ts";
 import type { ExecutionState, RunMode } from "./state.ts";
@@ -16,11 +16,13 @@ const fail = (kind: EngineErrorInfo["kind"], code: string, message: string, para
   error: { kind, code, message, ...(param ? { param } : {}) },
 });
 
-export class GroupEngine implements Engine {
+export class GroupEngine extends DelegatingEngine {
   constructor(
-    readonly inner: Engine,
+    inner: Engine,
     readonly options: GroupEngineOptions,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   /** The inner engine's models, then every group as `group:<uuid>` (owned by "group"). */
   listModels(): ModelInfo[] {
@@ -33,14 +35,6 @@ export class GroupEngine implements Engine {
   resolveModel(name: string): string | undefined {
     if (!name.startsWith(GROUP_PREFIX)) return this.inner.resolveModel(name);
     return this.groupOf(name) ? name : undefined;
-  }
-
-  loadModel(id: string) {
-    return this.inner.loadModel(id);
-  }
-
-  unloadModel(id: string) {
-    return this.inner.unloadModel(id);
   }
 
   async countTokens(req: GenerateRequest) {

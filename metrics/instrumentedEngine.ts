@@ -1,32 +1,14 @@
 // An Engine that feeds the Prometheus metrics from the events of every generation (tokens, time
 // to first token, time per output token). It passes every event on unchanged.
-import type { Engine, GenerateEvent, GenerateRequest, ModelInfo, Usage } from "../core/index.ts";
+import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo, type Usage } from "../core/index.ts";
 import type { ServerMetrics } from "./registry.ts";
 
-export class InstrumentedEngine implements Engine {
+export class InstrumentedEngine extends DelegatingEngine {
   constructor(
-    readonly inner: Engine,
+    inner: Engine,
     readonly metrics: ServerMetrics,
-  ) {}
-
-  listModels(): ModelInfo[] {
-    return this.inner.listModels();
-  }
-
-  resolveModel(name: string): string | undefined {
-    return this.inner.resolveModel(name);
-  }
-
-  loadModel(id: string) {
-    return this.inner.loadModel(id);
-  }
-
-  unloadModel(id: string) {
-    return this.inner.unloadModel(id);
-  }
-
-  countTokens(req: GenerateRequest) {
-    return this.inner.countTokens(req);
+  ) {
+    super(inner);
   }
 
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent> {
