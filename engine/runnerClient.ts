@@ -8,7 +8,7 @@ import type { FromRunner, Job, JobUpdate, MediaRef, RunnerModelInfo, RunnerOptio
 import { TokenizerClient } from "./tokenizerClient.ts";
 import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
-import { socketPath as newSocketPath } from "./socketDir.ts";
+import { listenForChild } from "./socketDir.ts";
 
 export type JobListener = (update: JobUpdate) => void;
 
@@ -114,19 +114,8 @@ export class RunnerClient {
   #startRunner(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromRunner, ToRunner>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const socketPath = newSocketPath("runner");
-      this.#listener = Bun.listen({
-        unix: socketPath,
-        socket: {
-          open: (socket) => {
-            channel.attach(socket);
-            // The child is connected: the path is not needed any more (nothing is left behind in /tmp).
-            rmSync(socketPath, { force: true });
-          },
-          data: (_socket, data) => channel.receive(data),
-          drain: () => channel.drain(),
-        },
-      });
+      const { path: socketPath, listener } = listenForChild("runner", channel);
+      this.#listener = listener;
       this.#channel = channel;
       const verbose = this.options.runner.verbose;
       const child = Bun.spawn(runnerCommand(), {

@@ -1,5 +1,6 @@
 // Where this server's runner and tokenizer sockets (and staged media files) live: one private folder per server process
 // (mode 0700), removed at exit; folders left by servers that died are swept on the next start.
+import type { UnixSocketListener } from "bun";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,27 @@ export function mediaDir(): string {
 /** A fresh socket path in the folder. */
 export function socketPath(kind: string): string {
   return join(socketDir(), `${kind}-${crypto.randomUUID().slice(0, 8)}.sock`);
+}
+
+/** The channel's end of a child's socket: listens on a fresh path, attaches the child's
+ *  connection, and removes the path as soon as the child is connected (nothing left behind). */
+export function listenForChild(
+  kind: string,
+  channel: { attach(socket: never): void; receive(data: Buffer): void; drain(): void },
+): { path: string; listener: UnixSocketListener<unknown> } {
+  const path = socketPath(kind);
+  const listener = Bun.listen({
+    unix: path,
+    socket: {
+      open: (socket) => {
+        channel.attach(socket as never);
+        rmSync(path, { force: true });
+      },
+      data: (_socket, data) => channel.receive(data),
+      drain: () => channel.drain(),
+    },
+  });
+  return { path, listener };
 }
 
 function sweepDeadServers(): void {

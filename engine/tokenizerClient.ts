@@ -8,7 +8,7 @@ import type { EngineErrorInfo } from "../core/index.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromTokenizer, TokenizerInfo, ToTokenizer } from "./protocol.ts";
 import { TokenizerCrashes } from "./tokenizerCrashes.ts";
-import { socketPath as newSocketPath } from "./socketDir.ts";
+import { listenForChild } from "./socketDir.ts";
 
 export interface TokenizerClientOptions {
   name: string;
@@ -111,19 +111,8 @@ export class TokenizerClient {
   #spawn(): Promise<TokenizerInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromTokenizer, ToTokenizer>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const socketPath = newSocketPath("tokenizer");
-      this.#listener = Bun.listen({
-        unix: socketPath,
-        socket: {
-          open: (socket) => {
-            channel.attach(socket);
-            // The child is connected: the path is not needed any more (nothing is left behind in /tmp).
-            rmSync(socketPath, { force: true });
-          },
-          data: (_socket, data) => channel.receive(data),
-          drain: () => channel.drain(),
-        },
-      });
+      const { path: socketPath, listener } = listenForChild("tokenizer", channel);
+      this.#listener = listener;
       this.#channel = channel;
       const child = Bun.spawn(this.options.command, {
         stdio: ["ignore", "inherit", "pipe"],
