@@ -34,15 +34,24 @@ export function scan(text: string, markers: readonly string[], from = 0, final =
 export function partialSuffix(text: string, markers: readonly string[], from = 0): number {
   let best = 0;
   const room = text.length - from;
+  // Runs on every streamed chunk: compares in place instead of slicing each candidate prefix.
+  const last = text.charCodeAt(text.length - 1);
   for (const m of markers) {
     for (let k = Math.min(m.length - 1, room); k > best; k--) {
-      if (text.endsWith(m.slice(0, k))) {
+      if (m.charCodeAt(k - 1) === last && endsWithPrefix(text, m, k)) {
         best = k;
         break;
       }
     }
   }
   return best;
+}
+
+/** Whether text ends with the first k characters of m. */
+function endsWithPrefix(text: string, m: string, k: number): boolean {
+  const offset = text.length - k;
+  for (let i = 0; i < k; i++) if (text.charCodeAt(offset + i) !== m.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Whether `lit` occurs at `pos`: "yes", "partial" (text ends inside it) or "no". */
