@@ -60,8 +60,8 @@ $(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
 shim: $(SHIM)
 
 serve: setup
-	@if [ -z "$(MODEL)" ]; then echo "usage: make serve MODEL=/path/to/model.gguf [ARGS='--port 8080']"; exit 2; fi
-	$(BUN) run server.ts --model "$(MODEL)" $(ARGS)
+	@if [ -z "$(MODEL)$(ARGS)" ]; then echo "usage: make serve MODEL=/path/to/model.gguf [ARGS='--port 8080'] (or ARGS='--config models.yaml')"; exit 2; fi
+	$(BUN) run server.ts $(if $(MODEL),--model "$(MODEL)") $(ARGS)
 
 test: setup
 	$(BUN) x tsc -p .
