@@ -25,6 +25,9 @@ function fromValueError(raw: ValueError): ApiError {
   const ve = refine(raw);
   const param = toParam(ve.path);
   if (!param) return new ApiError("invalid_request", "invalid_request", "The request body must be a JSON object.");
+  // A schema closed with additionalProperties: false names the stray key (Elysia would strip it).
+  if (ve.type === ValueErrorType.ObjectAdditionalProperties)
+    return new ApiError("invalid_request", "unknown_parameter", `Unknown parameter: '${param}'.`, param);
   if (ve.type === ValueErrorType.ObjectRequiredProperty || ve.value === undefined)
     return new ApiError("invalid_request", "missing_required_parameter", `Missing required parameter: '${param}'.`, param);
   const expected = describe(ve.schema as Described);

@@ -120,6 +120,8 @@ describe("admin token endpoints", () => {
       const res = await call("POST", "/v1/admin/tokens", admin, body);
       expect({ body, status: res.status, param: res.body.error?.param }).toEqual({ body, status: 400, param });
     }
+    const stray = await call("POST", "/v1/admin/tokens", admin, { name: "a", scopes: ["messages"], rpm: 5 });
+    expect(stray.body.error).toMatchObject({ code: "unknown_parameter", message: "Unknown parameter: 'rpm'." });
     expect((await call("POST", "/v1/admin/tokens", admin, "{not json")).status).toBe(400);
     const taken = await call("POST", "/v1/admin/tokens", admin, { name: "admin", scopes: ["messages"] });
     expect(taken.status).toBe(409);
