@@ -9,11 +9,14 @@ import { PromptCache } from "./cache/promptCache.ts";
 import { captureNativeLog, drainNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
 import { MtmdContext } from "../ffi/mtmd.ts";
-import { buildMediaPrompt, MediaInputError } from "./mediaPrompt.ts";
+import { buildMediaPrompt, MediaInputError, MediaPrompt } from "./mediaPrompt.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, JobUpdate, RunnerJob, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 import { runTokenizer } from "./tokenizerProcess.ts";
+import type { EngineErrorInfo } from "../core/index.ts";
+
+type Multimodal = NonNullable<RunnerJob["multimodal"]>;
 
 const decoder = new TextDecoder();
 
@@ -130,34 +133,30 @@ export async function runRunner(): Promise<void> {
   }
 }
 
-function count(id: number, multimodal: NonNullable<RunnerJob["multimodal"]>, mtmd: MtmdContext | undefined): FromRunner {
-  const { prompt, addSpecial, files } = multimodal;
-  if (!mtmd) {
-    for (const file of files) rmSync(file.path, { force: true });
-    return { type: "counted", id, error: { kind: "invalid_request", code: "model_has_no_projector", message: "this model has no projector for image or audio input", param: files[0]?.param } };
-  }
-  try {
-    const built = buildMediaPrompt(mtmd, prompt, addSpecial, files);
-    built.free();
-    return { type: "counted", id, count: built.tokens.length };
-  } catch (error) {
-    if (!(error instanceof MediaInputError)) throw error;
-    return { type: "counted", id, error: { kind: "invalid_request", code: "media_undecodable", message: error.message, param: error.param } };
-  }
+function count(id: number, multimodal: Multimodal, mtmd: MtmdContext | undefined): FromRunner {
+  const built = mediaPrompt(multimodal, mtmd);
+  if (!(built instanceof MediaPrompt)) return { type: "counted", id, error: built };
+  built.free();
+  return { type: "counted", id, count: built.tokens.length };
 }
 
 /** A job with media is tokenized here by libmtmd, with its files (which it reads and deletes). */
 function submit(scheduler: Scheduler, job: RunnerJob, mtmd: MtmdContext | undefined): JobUpdate {
   if (!job.multimodal) return scheduler.submit(job);
-  const { prompt, addSpecial, files } = job.multimodal;
+  const built = mediaPrompt(job.multimodal, mtmd);
+  return built instanceof MediaPrompt ? scheduler.submit(job, built) : { id: job.id, type: "error", error: built };
+}
+
+/** The prompt with its media placed by libmtmd, or the 400 that names the file it refused. */
+function mediaPrompt({ prompt, addSpecial, files }: Multimodal, mtmd: MtmdContext | undefined): MediaPrompt | EngineErrorInfo {
   if (!mtmd) {
     for (const file of files) rmSync(file.path, { force: true });
-    return { id: job.id, type: "error", error: { kind: "invalid_request", code: "model_has_no_projector", message: "this model has no projector for image or audio input", param: files[0]?.param } };
+    return { kind: "invalid_request", code: "model_has_no_projector", message: "this model has no projector for image or audio input", param: files[0]?.param };
   }
   try {
-    return scheduler.submit(job, buildMediaPrompt(mtmd, prompt, addSpecial, files));
+    return buildMediaPrompt(mtmd, prompt, addSpecial, files);
   } catch (error) {
     if (!(error instanceof MediaInputError)) throw error;
-    return { id: job.id, type: "error", error: { kind: "invalid_request", code: "media_undecodable", message: error.message, param: error.param } };
+    return { kind: "invalid_request", code: "media_undecodable", message: error.message, param: error.param };
   }
 }
