@@ -19,7 +19,11 @@ export const ContentPart = t.Object(
       t.Object(
         {
           url: t.String({ description: "An http(s) URL (fetched by the server under its remote-media rules) or a data:image/...;base64, URI." }),
-          detail: t.Optional(t.String({ description: "Accepted and ignored: the projector decides the resolution." })),
+          detail: t.Optional(
+            t.Union([t.Literal("auto"), t.Literal("low"), t.Literal("high")], {
+              description: "auto, low or high: accepted and ignored, the projector decides the resolution.",
+            }),
+          ),
         },
         { additionalProperties: true, description: "image_url parts: the image." },
       ),

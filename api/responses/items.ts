@@ -92,9 +92,14 @@ function toParts(content: unknown, at: string, field = "content"): ContentPart[]
   });
 }
 
-/** `input_image`: image_url is an http(s) URL or a data: URI (fetched by the engine); file_id is not served here. */
+const IMAGE_DETAILS = new Set(["auto", "low", "high"]);
+
+/** `input_image`: image_url is an http(s) URL or a data: URI (fetched by the engine); file_id is not
+ *  served here. `detail` is checked, then ignored: the projector decides the resolution. */
 function imagePart(part: Raw, where: string): ContentPart {
   if (part.file_id != null) throw unsupportedParameter(`${where}.file_id`, "input_image file_id (this server has no file store; send image_url)");
+  if (part.detail != null && !(typeof part.detail === "string" && IMAGE_DETAILS.has(part.detail)))
+    throw badRequest(`Invalid value for '${where}.detail': expected auto, low or high.`, `${where}.detail`, "invalid_value");
   const url = requireString(part.image_url, `${where}.image_url`);
   return { type: "image", url, param: `${where}.image_url` };
 }

@@ -140,6 +140,13 @@ describe("POST /v1/chat/completions", () => {
     expect(third!.responseFormat).toEqual({ type: "json_schema", schema, strict: true });
   });
 
+  test("image_url.detail: auto, low and high are accepted (and ignored), any other value is a 400 naming it", async () => {
+    const app = makeApp(new ScriptedEngine());
+    const image = (detail: string) => [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AA", detail } }] }];
+    for (const detail of ["auto", "low", "high"]) expect((await post(app, chat({ messages: image(detail) }))).status).toBe(200);
+    await expectOpenAIError(await post(app, chat({ messages: image("max") })), 400, "messages[0].content[0].image_url.detail");
+  });
+
   test("a llama-server field that is not honoured is a 400 naming it", async () => {
     const app = makeApp(new ScriptedEngine());
     await expectOpenAIError(await post(app, chat({ mirostat: 2 })), 400, "mirostat", "unsupported_parameter");

@@ -126,6 +126,9 @@ describe("fromResponsesRequest input", () => {
   test("refusals name the field: images, unknown item types, missing call_id, bad role", () => {
     expect(refusal(() => plan({ input: [{ role: "user", content: [{ type: "input_file" }] }] })).param).toBe("input[0].content[0].type");
     expect(refusal(() => plan({ input: [{ role: "user", content: [{ type: "input_image", file_id: "x" }] }] })).param).toBe("input[0].content[0].file_id");
+    expect(refusal(() => plan({ input: [{ role: "user", content: [{ type: "input_image", image_url: "data:image/png;base64,AA", detail: "max" }] }] })).param).toBe(
+      "input[0].content[0].detail",
+    );
     expect(refusal(() => plan({ input: [{ type: "item_reference", id: "x" }] })).param).toBe("input[0].type");
     expect(refusal(() => plan({ input: [{ type: "function_call_output", output: "x" }] })).param).toBe("input[0].call_id");
     expect(refusal(() => plan({ input: [{ role: "tool", content: "x" }] })).param).toBe("input[0].role");
