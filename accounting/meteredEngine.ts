@@ -2,7 +2,7 @@
 // is first asked for an event (admission: a crash from then on loses only this open row), and
 // finished once, when the generation ends (done, error, or the client going away). The "done"
 // event it passes on carries the request's receipt.
-import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo, type RequestCaller, type Usage } from "../core/index.ts";
+import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type RequestCaller, type Usage } from "../core/index.ts";
 import type { UsageEnd, UsageLedger } from "../store/ledger.ts";
 import { creditsFor, type Price } from "./credits.ts";
 import { errorStatus, CLIENT_CLOSED } from "./status.ts";
@@ -105,7 +105,8 @@ class MeteredEvents implements AsyncIterableIterator<GenerateEvent> {
   /** The consumer stopped reading: before the end, that is the client going away. */
   async return(): Promise<IteratorResult<GenerateEvent>> {
     this.#closed = true;
-    this.#finish({ status: CLIENT_CLOSED, ...this.#soFar() });
+    // Also called after a finished stream (a consumer leaving its loop): nothing is left to write then.
+    if (!this.#ended) this.#finish({ status: CLIENT_CLOSED, ...this.#soFar() });
     await this.#inner?.return?.();
     return { done: true, value: undefined };
   }

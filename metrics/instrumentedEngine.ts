@@ -1,6 +1,6 @@
 // An Engine that feeds the Prometheus metrics from the events of every generation (tokens, time
 // to first token, time per output token). It passes every event on unchanged.
-import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo, type Usage } from "../core/index.ts";
+import { DelegatingEngine, type Engine, type GenerateEvent, type GenerateRequest, type Usage } from "../core/index.ts";
 import type { ServerMetrics } from "./registry.ts";
 
 export class InstrumentedEngine extends DelegatingEngine {

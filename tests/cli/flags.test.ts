@@ -1,7 +1,7 @@
 // Flags in llama-server's spelling, environment variables, and the start-up contract.
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { DEFAULT_FLAGS, FlagError, helpText, parseFlags } from "../../cli/flags.ts";
+import { FlagError, helpText, parseFlags } from "../../cli/flags.ts";
 
 const SERVER = resolve(import.meta.dir, "..", "..", "server.ts");
 
