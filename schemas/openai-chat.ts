@@ -167,7 +167,8 @@ export const ChatCompletionRequest = t.Object(
       t.Record(t.String(), t.String()),
       "Up to 16 string key-value pairs (keys up to 64 characters, values up to 512). `request_id` (1-128 visible ASCII " +
         "characters) becomes the request's id: the `x-request-id` header, `kitemesh.request_id` and the usage ledger; " +
-        "`mode` is recorded in the ledger. Without `request_id` the id is the `x-request-id` request header's, else a generated one.",
+        "`mode` is recorded in the ledger; other keys are checked, then ignored (no stored completions here). Without `request_id` " +
+        "the id is the `x-request-id` request header's, else a generated one.",
     ),
     tools: opt(t.Array(Tool, { maxItems: 128 }), "Functions the model may call."),
     tool_choice: opt(ToolChoice, "Whether and which tool the model must call."),
