@@ -90,7 +90,7 @@ export function buildMediaPrompt(mtmd: MtmdContext, prompt: string, addSpecial: 
         rmSync(file.path, { force: true });
       }
       try {
-        bitmaps.push(mtmd.bitmapFromBytes(bytes));
+        bitmaps.push(mtmd.bitmapFromBytes(bytes, file.id));
       } catch (error) {
         throw new MediaInputError(file.param, (error as Error).message);
       }

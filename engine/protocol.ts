@@ -42,7 +42,7 @@ export interface RunnerModelInfo {
 export interface MediaRef {
   path: string;
   kind: "image" | "audio";
-  /** SHA-256 of the file. */
+  /** SHA-256 of the file: an image's bitmap id in the runner (keying its chunks and the prompt cache), not hashed again there. */
   id: string;
   /** The request field it came from, for errors. */
   param: string;

@@ -128,15 +128,17 @@ export class MtmdContext {
   /**
    * Decodes an image (PNG, JPEG, GIF, BMP) or audio file (WAV, MP3, FLAC) into a bitmap whose id
    * is the SHA-256 of the bytes. Anything else is refused before it reaches a native decoder.
+   * `sha256`: the bytes' hash when the caller has it (the server hashed the file as it staged it),
+   * so an image is not hashed again (audio is hashed by libmtmd's helper).
    */
-  bitmapFromBytes(bytes: Uint8Array): Bitmap {
+  bitmapFromBytes(bytes: Uint8Array, sha256?: string): Bitmap {
     if (bytes.byteLength === 0) throw new Error("cannot decode media: the file is empty");
     const format = sniffMediaFormat(bytes);
     if (!format) throw new Error(`cannot decode media: not a supported image or audio file (expected ${SUPPORTED_FORMATS})`);
     const l = mtmdLib();
     if (format.kind === "image") {
       if (!this.supportsVision) throw new Error(`cannot decode media: this model does not support image input (${format.name})`);
-      const id = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+      const id = sha256 ?? new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
       const handle = asPointer(l.shim_mtmd_bitmap_from_image(ptr(bytes), bytes.byteLength, cString(id)));
       if (!handle) throw new Error(`cannot decode media: invalid ${format.name} image (${l.shim_mtmd_image_error()})`);
       return new Bitmap(handle);

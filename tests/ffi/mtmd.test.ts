@@ -98,6 +98,18 @@ describe("vision: gemma3 projector with a generated gemma3 text model (n_embd 12
     }
   });
 
+  test("an image takes the hash its caller already computed as its id (not hashed again)", () => {
+    // A value the bytes do not hash to: only a bitmap that took it can carry it.
+    const given = "ab".repeat(32);
+    const bitmap = mtmd.bitmapFromBytes(png, given);
+    try {
+      expect(bitmap.id).toBe(given);
+      expect([bitmap.width, bitmap.height]).toEqual([40, 30]);
+    } finally {
+      bitmap.free();
+    }
+  });
+
   test("tokenizes '<marker> describe' into text, image, text with the projector's token count", () => {
     const bitmap = mtmd.bitmapFromBytes(png);
     const chunks = mtmd.tokenize(`${MARKER} describe`, [bitmap]);
