@@ -11,6 +11,7 @@ import type { ToolFetcher } from "./httpTool.ts";
 import { SecretStore } from "./secrets.ts";
 import { GroupStore } from "./store.ts";
 import { safeToolFetcher } from "./toolFetch.ts";
+import { GROUP_PREFIX } from "./types.ts";
 
 export { GroupEngine } from "./groupEngine.ts";
 export { parseConfigGroups, type ConfigGroup } from "./config.ts";
@@ -61,8 +62,12 @@ export function createGroups(options: GroupsOptions) {
     /** The routes, answering through `engine` (the app's outermost engine). */
     routes(engine: Engine) {
       const opts = { maxBodyBytes: options.maxBodyBytes };
+      const approvalModel = (id: string) => {
+        const group = store.approvalGroup(id);
+        return group === undefined ? undefined : `${GROUP_PREFIX}${group}`;
+      };
       return new Elysia({ name: "groups" })
-        .use(resumeRoutes(engine, (id) => store.approval(id)?.groupId.replace(/^/, "group:"), opts))
+        .use(resumeRoutes(engine, approvalModel, opts))
         .use(groupAdminRoutes(store, engine, opts));
     },
     close(): void {

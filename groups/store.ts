@@ -123,6 +123,11 @@ export class GroupStore {
     };
   }
 
+  /** The group an approval belongs to, without reading its execution state. */
+  approvalGroup(id: string): string | undefined {
+    return this.db.query<{ group_id: string }, [string]>("SELECT group_id FROM approvals WHERE id = ?").get(id)?.group_id;
+  }
+
   /** Marks the approval used; false when it was used (or expired) meanwhile: only one resume wins. */
   claim(id: string, now = Date.now()): boolean {
     return this.db.query("UPDATE approvals SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND expires_at > ?1").run(now, id).changes === 1;
