@@ -24,7 +24,8 @@ export function modelRoutes(engine: Engine) {
   };
   return new Elysia({ name: "openai-models" })
     .onError(({ code, error, request }) =>
-      request.headers.has("anthropic-version") ? anthropicErrorResponse(error, code) : openAIErrorResponse(error, code),
+      // The Anthropic error's request-id is the request's own, as on every other Anthropic answer.
+      request.headers.has("anthropic-version") ? anthropicErrorResponse(error, code, requestContext(request).requestId) : openAIErrorResponse(error, code),
     )
     .get(
       "/v1/models",
@@ -47,8 +48,9 @@ export function modelRoutes(engine: Engine) {
       "/v1/models/*",
       ({ params, request }) => {
         const id = find(safeDecode(params["*"]));
-        const model = visibleModels(engine, request).find((m) => m.id === id);
-        if (!model) throw modelNotFound(id, visibleModels(engine, request).map((m) => m.id));
+        const visible = visibleModels(engine, request);
+        const model = visible.find((m) => m.id === id);
+        if (!model) throw modelNotFound(id, visible.map((m) => m.id));
         return request.headers.has("anthropic-version") ? toAnthropicModel(model) : toModelObject(model);
       },
       {

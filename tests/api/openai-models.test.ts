@@ -63,9 +63,11 @@ describe("GET /v1/models", () => {
     }
     expect(ids).toEqual(["test-model", "org/other"]);
     expect((await client.models.retrieve("default")).id).toBe("test-model");
-    const missing = await get(app, "/v1/models/none", { headers: { "anthropic-version": "2023-06-01" } });
+    const missing = await get(app, "/v1/models/none", { headers: { "anthropic-version": "2023-06-01", "x-request-id": "req_models_1" } });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any)).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+    // The error's request-id is the request's own.
+    expect(missing.headers.get("request-id")).toBe("req_models_1");
   });
 
   test("a token limited to some models sees only those (by id or alias)", async () => {
