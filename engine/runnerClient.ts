@@ -9,6 +9,7 @@ import { TokenizerClient } from "./tokenizerClient.ts";
 import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
 import { listenForChild } from "./socketDir.ts";
+import { crashReason } from "./crashReason.ts";
 
 export type JobListener = (update: JobUpdate) => void;
 
@@ -238,13 +239,6 @@ export class RunnerClient {
     }
   }
 
-  /** The native error behind a crash, e.g. llama.cpp's "what(): unordered_map::at". */
-  #crashReason(): string {
-    const lines = this.#stderrTail.split("\n").map((l) => l.trim());
-    const reason = lines.filter((l) => /what\(\)|GGML_ASSERT|terminate called|error/i.test(l) && !l.includes("bun.report"));
-    return reason.slice(0, 3).join(" | ");
-  }
-
   #send(message: ToRunner): void {
     if (this.info && this.#channel) this.#channel.send(message);
     else this.#unsent.push(message);
@@ -330,7 +324,7 @@ export class RunnerClient {
     if (this.#stopping || !this.#everReady) return;
     const delay = RESTART_DELAYS_MS[Math.min(this.#crashes, RESTART_DELAYS_MS.length - 1)]!;
     this.#crashes++;
-    const reason = this.#crashReason();
+    const reason = crashReason(this.#stderrTail);
     this.options.log(`runner for ${this.options.name} stopped (${how})${reason ? `: ${reason}` : ""}; restarting in ${delay} ms`);
     setTimeout(() => this.#restart(), delay);
   }

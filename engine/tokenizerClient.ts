@@ -9,6 +9,7 @@ import { LineChannel } from "./channel.ts";
 import type { FromTokenizer, TokenizerInfo, ToTokenizer } from "./protocol.ts";
 import { TokenizerCrashes } from "./tokenizerCrashes.ts";
 import { listenForChild } from "./socketDir.ts";
+import { crashReason } from "./crashReason.ts";
 
 export interface TokenizerClientOptions {
   name: string;
@@ -272,13 +273,6 @@ export class TokenizerClient {
       this.#stderrTail = (this.#stderrTail + decoder.decode(chunk, { stream: true })).slice(-4096);
     }
   }
-}
-
-/** The native error behind a crash, e.g. llama.cpp's "what(): unordered_map::at". */
-function crashReason(stderrTail: string): string {
-  const lines = stderrTail.split("\n").map((l) => l.trim());
-  const reason = lines.filter((l) => /what\(\)|GGML_ASSERT|terminate called|error/i.test(l) && !l.includes("bun.report"));
-  return reason.slice(0, 3).join(" | ");
 }
 
 function stoppedError(name: string): EngineErrorInfo {
