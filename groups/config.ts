@@ -2,9 +2,9 @@
 // them plus a fixed `id` (a UUID: clients address `group:<id>`, so it must not change between
 // starts). At each start the file's groups replace the previous start's in the store; they are
 // read-only through the API (edit the file). Each error is one line naming the entry and field.
-import { ConfigError } from "../cli/configFields.ts";
+import { ConfigError, isRecord, shown } from "../cli/configFields.ts";
 import type { Engine } from "../core/index.ts";
-import { isRecord, isUuid, parseGroupSpec, shown, SpecError } from "./spec.ts";
+import { isUuid, parseGroupSpec, SpecError } from "./spec.ts";
 import type { GroupStore } from "./store.ts";
 import type { GroupSpec } from "./types.ts";
 

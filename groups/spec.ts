@@ -1,7 +1,7 @@
 // A group as written by people (snake_case, in the config file or an admin request) -> GroupSpec.
 // Every refusal names its field (`tools[1].url`) so the config line or the 400 says what to fix.
 import { readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { expandPath, isRecord, shown } from "../cli/configFields.ts";
 import { compileSchema } from "./jsonSchema.ts";
 import { secretNames } from "./secrets.ts";
 import { urlPlaceholders } from "./urlTemplate.ts";
@@ -38,14 +38,7 @@ const RESOURCE_FIELDS = ["name", "path", "text"];
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 export const isUuid = (v: string) => UUID.test(v);
-
-/** One line, cut short: a value quoted in a message. */
-export function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 function known(record: Record<string, unknown>, fields: readonly string[], at: string): void {
   for (const key of Object.keys(record))
@@ -207,7 +200,7 @@ function parseResource(raw: unknown, at: string, folder: string | undefined): Gr
   if (given(raw.text)) return { name, text: sized(str(raw.text, `${at}.text`, { empty: true, max: LIMITS.resourceBytes }), `${at}.text`) };
   if (folder === undefined) throw new SpecError(`${at}.path`, "is allowed in the config file only: send the content as text");
   const rel = str(raw.path, `${at}.path`);
-  const path = isAbsolute(rel) ? rel : resolve(folder, rel.replace(/^~(?=\/)/, process.env.HOME ?? "~"));
+  const path = expandPath(folder, rel);
   let size: number;
   try {
     size = statSync(path).size;
