@@ -32,15 +32,12 @@ export function anthropicError(err: EngineErrorInfo): { status: number; body: An
   return { status, body: { type: "error", error: { type, message } } };
 }
 
-/** `requestId`: the request's own id (x-request-id); a new one when the caller has none. */
-export function anthropicErrorResponse(err: unknown, code?: string | number, requestId: string = newRequestId()): Response {
+/** `requestId`: the request's own id (requestContext: x-request-id, metadata.request_id or a generated one). */
+export function anthropicErrorResponse(err: unknown, code: string | number | undefined, requestId: string): Response {
   const api = toApiError(err, code) ?? INTERNAL_ERROR;
   const { status, body } = anthropicError(api);
   return Response.json(body, { status, headers: { ...api.headers, ...requestIdHeaders(requestId) } });
 }
-
-/** Anthropic's `request-id` header value. */
-export const newRequestId = () => `req_${crypto.randomUUID().replaceAll("-", "")}`;
 
 /** On every answer: the SDKs read `request-id`, some proxies `anthropic-request-id`. */
 export const requestIdHeaders = (id: string) => ({ "request-id": id, "anthropic-request-id": id });

@@ -39,12 +39,8 @@ export function anthropicRoutes(engine: Engine, options: AnthropicRoutesOptions 
   return (
     new Elysia({ name: "anthropic-messages", detail: { tags: ["Anthropic"] } })
       // Local (the default scope): only this plugin's routes answer in Anthropic's error shape.
-      .onError((ctx) => {
-        const res = (new URL(ctx.request.url).pathname.endsWith("/count_tokens") ? onCountError : onMessagesError)(ctx);
-        // The error's request-id is the request's own (x-request-id, metadata.request_id).
-        for (const [name, value] of Object.entries(requestIdHeaders(requestContext(ctx.request).requestId))) res.headers.set(name, value);
-        return res;
-      })
+      // The error's request-id is the request's own (x-request-id, metadata.request_id).
+      .onError((ctx) => (new URL(ctx.request.url).pathname.endsWith("/count_tokens") ? onCountError : onMessagesError)(ctx))
       .post(
         "/v1/messages",
         async ({ body, request, set }) => {
