@@ -2,7 +2,7 @@
 // same bounds as a request (schemas/sampling.ts), so a config can't set what a request couldn't.
 import type { TSchema } from "@sinclair/typebox";
 import type { SamplingParams } from "../core/index.ts";
-import { LlamaSamplingFields } from "../schemas/sampling.ts";
+import { LlamaSamplingFields, toSampling, type SamplingFieldValues } from "../schemas/sampling.ts";
 import { checkKnown, isRecord, number, range, shown, type Where } from "./configFields.ts";
 
 interface Bounds {
@@ -30,22 +30,16 @@ export const SAMPLING_FIELDS: Record<string, Bounds> = {
   ...Object.fromEntries(Object.entries(LlamaSamplingFields).map(([key, schema]) => [key, boundsOf(schema)])),
 };
 
-/** Wire name to SamplingParams key: top_k → topK, dry_sequence_breakers → drySequenceBreakers. */
-export function samplingKey(wire: string): keyof SamplingParams {
-  return wire.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof SamplingParams;
-}
-
+/** Each field checked as a request's would be; then mapped the way a request's are (toSampling). */
 export function parseSampling(where: Where, value: unknown): Partial<SamplingParams> {
   if (!isRecord(value)) where.fail("sampling", `must be a mapping of sampling fields, got ${shown(value)}`);
   checkKnown(where, value, Object.keys(SAMPLING_FIELDS), "sampling.");
-  const result: Record<string, unknown> = {};
   for (const [wire, raw] of Object.entries(value)) {
     if (raw === null || raw === undefined) continue;
     const field = `sampling.${wire}`;
     const bounds = SAMPLING_FIELDS[wire]!;
     const min = bounds.minimum ?? -Infinity;
     const max = bounds.maximum ?? Infinity;
-    let parsed: unknown = raw;
     if (bounds.kind === "boolean") {
       if (typeof raw !== "boolean") where.fail(field, `must be true or false, got ${shown(raw)}`);
     } else if (bounds.kind === "strings") {
@@ -55,11 +49,8 @@ export function parseSampling(where: Where, value: unknown): Partial<SamplingPar
         where.fail(field, `must be ${range("an integer", min, max)}, got ${shown(raw)}`);
       }
     } else {
-      parsed = number(where, field, raw, min, max);
+      number(where, field, raw, min, max);
     }
-    // As in a request, a negative seed means random.
-    if (wire === "seed") parsed = (raw as number) >= 0 ? (raw as number) % 2 ** 32 : undefined;
-    if (parsed !== undefined) result[samplingKey(wire)] = parsed;
   }
-  return result as Partial<SamplingParams>;
+  return toSampling(value as SamplingFieldValues);
 }

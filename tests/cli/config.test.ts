@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ConfigError, loadModelsConfig, modelDefaultsFromFlags, singleModelConfig } from "../../cli/config.ts";
-import { expandPath } from "../../cli/configFields.ts";
-import { SAMPLING_FIELDS, samplingKey } from "../../cli/configSampling.ts";
+import { expandPath, Where } from "../../cli/configFields.ts";
+import { parseSampling, SAMPLING_FIELDS } from "../../cli/configSampling.ts";
 import { DEFAULT_FLAGS } from "../../cli/flags.ts";
 import { SAMPLING_DEFAULTS } from "../../core/index.ts";
 import type { ModelDefaults } from "../../engine/modelSpec.ts";
@@ -186,7 +186,12 @@ describe("loadModelsConfig", () => {
 
   test("every sampling field maps onto a SamplingParams key", () => {
     const keys = new Set([...Object.keys(SAMPLING_DEFAULTS), "seed", "ignoreEos"]);
-    for (const wire of Object.keys(SAMPLING_FIELDS)) expect([wire, keys.has(samplingKey(wire))]).toEqual([wire, true]);
+    const where = new Where("models.yaml", undefined, "/");
+    for (const [wire, bounds] of Object.entries(SAMPLING_FIELDS)) {
+      const value = bounds.kind === "boolean" ? true : bounds.kind === "strings" ? ["x"] : Math.max(bounds.minimum ?? 0, 0);
+      const mapped = Object.keys(parseSampling(where, { [wire]: value }));
+      expect([wire, mapped.length, keys.has(mapped[0]!)]).toEqual([wire, 1, true]);
+    }
     expect(Object.keys(SAMPLING_FIELDS)).toContain("xtc_min_keep");
   });
 
