@@ -1,19 +1,17 @@
 // POST /v1/chat/resume: continue a group execution paused for approval. Answered exactly as
 // /v1/chat/completions answers (JSON or SSE, kitemesh, errors in OpenAI's shape).
 import { Elysia } from "elysia";
-import type { Engine, GenerateEvent, GenerateRequest, Receipt } from "../../core/index.ts";
+import type { Engine, GenerateRequest } from "../../core/index.ts";
 import { ChatCompletion, OpenAIErrorBody } from "../../schemas/openai-chat.ts";
 import { ChatResumeRequest } from "../../schemas/groups.ts";
-import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
+import { startGeneration } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
-import { sseResponse } from "../http/sse.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
 import { fromChatRequest, usageMode } from "../openai/fromRequest.ts";
-import { ChatStreamConverter } from "../openai/streamConverter.ts";
-import { toChatCompletion, type CompletionContext } from "../openai/toResponse.ts";
+import { answerChat } from "../openai/answer.ts";
 
 const errors = { 400: OpenAIErrorBody, 403: OpenAIErrorBody, 404: OpenAIErrorBody, 409: OpenAIErrorBody, 410: OpenAIErrorBody, 413: OpenAIErrorBody, 500: OpenAIErrorBody };
 
@@ -40,20 +38,7 @@ export function resumeRoutes(engine: Engine, approvalGroup: (approvalId: string)
           },
         };
         const generation = await startGeneration(engine, req, request.signal);
-        const ctx: CompletionContext = {
-          id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
-          created: Math.floor(Date.now() / 1000),
-          model,
-          logprobs: req.topLogprobs !== undefined,
-          returnPrompt: req.returnPrompt,
-          caller,
-        };
-        if (!body.stream) {
-          const events = await collectEvents(generation);
-          return toChatCompletion(accumulateChoices(events), ctx, receiptOf(events));
-        }
-        const converter = new ChatStreamConverter({ ...ctx, usage: usageMode({ ...body, model, messages: [] }), n: 1 });
-        return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;
+        return answerChat(generation, req, model, body.stream ? usageMode({ ...body, model, messages: [] }) : undefined);
       },
       {
         parse: jsonBody(limit, ChatResumeRequest),
@@ -68,9 +53,4 @@ export function resumeRoutes(engine: Engine, approvalGroup: (approvalId: string)
         },
       },
     );
-}
-
-function receiptOf(events: GenerateEvent[]): Receipt | undefined {
-  const done = events.findLast((ev) => ev.type === "done");
-  return done?.type === "done" ? done.receipt : undefined;
 }

@@ -1,21 +1,19 @@
 // OpenAI Chat Completions routes. Thin: validate, translate, and map three outcomes only
 // (an error, a full response, a stream).
 import { Elysia } from "elysia";
-import type { Engine, GenerateEvent, GenerateRequest, Receipt } from "../../core/index.ts";
+import type { Engine, GenerateRequest } from "../../core/index.ts";
 import {
   ChatCompletion,
   ChatCompletionRequest,
   OpenAIErrorBody,
 } from "../../schemas/openai-chat.ts";
-import { accumulateChoices, collectEvents, startGeneration, streamFrames } from "../generation.ts";
+import { startGeneration } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
-import { sseResponse } from "../http/sse.ts";
+import { answerChat } from "./answer.ts";
 import { openAIErrorResponse } from "./errors.ts";
 import { fromChatRequest, usageMode } from "./fromRequest.ts";
-import { ChatStreamConverter } from "./streamConverter.ts";
-import { toChatCompletion, type CompletionContext } from "./toResponse.ts";
 
 export interface OpenAIRoutesOptions {
   /** Largest accepted request body; larger ones get 413 in OpenAI shape. Default 10 MB. */
@@ -39,22 +37,7 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
           checkMetadata(body.metadata);
           const req: GenerateRequest = { ...fromChatRequest(body), caller };
           const generation = await startGeneration(engine, req, request.signal);
-          const ctx: CompletionContext = {
-            id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
-            created: Math.floor(Date.now() / 1000),
-            model: body.model,
-            logprobs: req.topLogprobs !== undefined,
-            returnPrompt: req.returnPrompt,
-            caller,
-          };
-          if (!body.stream) {
-            const events = await collectEvents(generation);
-            return toChatCompletion(accumulateChoices(events), ctx, receiptOf(events));
-          }
-          const converter = new ChatStreamConverter({ ...ctx, usage: usageMode(body), n: req.n });
-          // Elysia sends a Response as is (no response validation); the cast only satisfies its
-          // typing, which does not accept a union of a schema type and Response.
-          return sseResponse(streamFrames(generation, converter)) as unknown as ChatCompletion;
+          return answerChat(generation, req, body.model, body.stream ? usageMode(body) : undefined);
         },
         {
           parse: jsonBody(limit, ChatCompletionRequest),
@@ -69,10 +52,4 @@ export function openaiRoutes(engine: Engine, options: OpenAIRoutesOptions = {}) 
         },
       )
   );
-}
-
-/** The receipt the accounting layer put on "done", if it did. */
-function receiptOf(events: GenerateEvent[]): Receipt | undefined {
-  const done = events.findLast((ev) => ev.type === "done");
-  return done?.type === "done" ? done.receipt : undefined;
 }
