@@ -2,7 +2,7 @@
 // renders its chat template, and runs the job on its runner, turning updates into GenerateEvents.
 import { createOutputParser } from "../chat/parsers/index.ts";
 import { EventQueue } from "./eventQueue.ts";
-import { planJob } from "./jobPlan.ts";
+import { planJob, type JobPlan } from "./jobPlan.ts";
 import { JobEvents } from "./jobEvents.ts";
 import type { LoadedModel, ModelRegistry, ModelStats } from "./registry.ts";
 import { DEFAULT_MEDIA_POLICY, removeMedia, stageMedia, unsupportedMedia } from "./media.ts";
@@ -73,21 +73,30 @@ export class LocalEngine implements Engine {
     if ("error" in lease) return lease;
     let media: MediaRef[] | undefined;
     try {
-      const parts = mediaParts(req.messages);
-      if (parts.length === 0) return await countPromptTokens(lease.model, req);
-      const refused = unsupportedMedia(lease.model.spec.id, parts, lease.model.media);
-      if (refused) return refused;
-      const plan = planJob(req, lease.model.template, lease.model.traits, lease.model.spec.sampling);
-      if ("error" in plan) return { error: plan.error };
-      const staged = await stageMedia(parts, this.#mediaPolicy);
-      if ("error" in staged) return staged;
-      media = staged;
-      const counted = await lease.model.client.countMedia(plan.prompt, plan.job.addSpecial, staged);
+      const plan = await this.#plan(lease.model, req);
+      if ("error" in plan) return plan;
+      const { client } = lease.model;
+      const { prompt, addSpecial } = plan.job;
+      media = plan.job.media;
+      const counted = media ? await client.countMedia(prompt, addSpecial, media) : await client.count(prompt, addSpecial);
       return typeof counted === "number" ? counted : { error: counted };
     } finally {
       removeMedia(media);
       lease.release();
     }
+  }
+
+  /** The job for a request: its media checked against the model, then (after the prompt renders) staged for the runner. */
+  async #plan(model: LoadedModel, req: GenerateRequest, signal?: AbortSignal): Promise<JobPlan | { error: EngineErrorInfo }> {
+    const parts = mediaParts(req.messages);
+    const refused = unsupportedMedia(model.spec.id, parts, model.media);
+    if (refused) return refused;
+    const plan = planJob(req, model.template, model.traits, model.spec.sampling);
+    if ("error" in plan || parts.length === 0) return plan;
+    const staged = await stageMedia(parts, this.#mediaPolicy, signal);
+    if ("error" in staged) return staged;
+    plan.job.media = staged;
+    return plan;
   }
 
   async *generate(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateEvent> {
@@ -105,26 +114,12 @@ export class LocalEngine implements Engine {
         yield errorEvent(tooMany);
         return;
       }
-      const parts = mediaParts(req.messages);
-      const refused = unsupportedMedia(model.spec.id, parts, model.media);
-      if (refused) {
-        yield errorEvent(refused.error);
-        return;
-      }
-      const plan = planJob(req, model.template, model.traits, model.spec.sampling);
+      const plan = await this.#plan(model, req, signal);
       if ("error" in plan) {
         yield errorEvent(plan.error);
         return;
       }
-      if (parts.length > 0) {
-        const staged = await stageMedia(parts, this.#mediaPolicy, signal);
-        if ("error" in staged) {
-          yield errorEvent(staged.error);
-          return;
-        }
-        media = staged;
-        plan.job.media = staged;
-      }
+      media = plan.job.media;
       let jobId: number | undefined;
       // Each choice parses its own output; tool-call ids are random, so unique across choices.
       const job = new JobEvents(
@@ -157,14 +152,6 @@ export class LocalEngine implements Engine {
       lease.release();
     }
   }
-}
-
-/** The rendered prompt's tokens, without generating. */
-export async function countPromptTokens(model: LoadedModel, req: GenerateRequest): Promise<number | { error: EngineErrorInfo }> {
-  const plan = planJob(req, model.template, model.traits, model.spec.sampling);
-  if ("error" in plan) return { error: plan.error };
-  const counted = await model.client.count(plan.prompt, plan.job.addSpecial);
-  return typeof counted === "number" ? counted : { error: counted };
 }
 
 function errorEvent(error: EngineErrorInfo): GenerateEvent {
