@@ -170,6 +170,9 @@ models:
   test("a model idle for its ttl unloads itself", async () => {
     await ask(server, "fast");
     await untilStatus(server, "stories", "unloaded", 10_000);
+    // The status turns at once; the line is logged once the runner has exited.
+    const end = Date.now() + 10_000;
+    while (!server.logs.includes("model stories unloaded (idle for 1 s)") && Date.now() < end) await Bun.sleep(20);
     expect(server.logs).toContain("model stories unloaded (idle for 1 s)");
   });
 
