@@ -171,7 +171,6 @@ async function serve(argv: string[]): Promise<void> {
     configGroups: config.groups,
     log,
     maxBodyBytes: flags.maxBodyBytes,
-    tokenGroups: authOn ? (id) => accounts.tokens.get(id)?.groups : undefined,
   });
   // Each model call of a group execution is metered (one ledger row each); metrics observe what
   // the ledger and the groups pass on (receipts included); all of them see every protocol.

@@ -46,6 +46,8 @@ export interface RequestCaller {
   endpoint: string;
   /** The authenticated token's id; undefined with auth off. */
   tokenId?: string;
+  /** The groups that token may use; undefined = any. */
+  tokenGroups?: string[];
   /** metadata.mode as the client sent it. */
   mode?: string;
 }

@@ -8,7 +8,6 @@ import { GROUP_PREFIX, type Group } from "./types.ts";
 
 export interface GroupEngineOptions extends Omit<ExecutionDeps, "inner"> {
   /** The groups a token may use (undefined: any), for tokens limited to groups. */
-  tokenGroups?: (tokenId: string) => string[] | undefined;
 }
 
 const fail = (kind: EngineErrorInfo["kind"], code: string, message: string, param?: string): GenerateEvent => ({
@@ -61,7 +60,7 @@ export class GroupEngine extends DelegatingEngine {
   private refusal(group: Group, req: GenerateRequest, caller: RequestCaller): GenerateEvent | undefined {
     if (caller.endpoint !== "chat-completions" && caller.endpoint !== "unknown")
       return fail("invalid_request", "groups_on_chat_completions", "Groups are served on POST /v1/chat/completions (and /v1/chat/resume).", "model");
-    const allowed = caller.tokenId ? this.options.tokenGroups?.(caller.tokenId) : undefined;
+    const allowed = caller.tokenGroups;
     if (allowed && !allowed.includes(group.id)) return fail("permission", "group_not_allowed", `This token may not use the group '${group.id}'.`, "model");
     if ((req.n ?? 1) > 1) return fail("invalid_request", "unsupported_for_groups", "A group answers one choice: n must be 1.", "n");
     if (this.inner.resolveModel(group.brain) === undefined)

@@ -29,8 +29,6 @@ export interface GroupsOptions {
   maxSteps?: number;
   /** --allow-private-urls: every tool may reach private addresses. */
   allowPrivateUrls?: boolean;
-  /** Groups a token may use (undefined: any). */
-  tokenGroups?: (tokenId: string) => string[] | undefined;
   maxBodyBytes?: number;
   /** Environment for BUNLLAMA_SECRET_* (default process.env). */
   env?: Record<string, string | undefined>;
@@ -56,7 +54,6 @@ export function createGroups(options: GroupsOptions) {
         log,
         maxSteps: options.maxSteps ?? 8,
         approvalTtlMs: (options.approvalTtlSeconds ?? 900) * 1000,
-        tokenGroups: options.tokenGroups,
       });
     },
     /** The routes, answering through `engine` (the app's outermost engine). */

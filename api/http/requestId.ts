@@ -59,6 +59,7 @@ export function requestCaller(
     executionId: context.executionId,
     endpoint,
     ...(context.token ? { tokenId: context.token.id } : {}),
+    ...(context.token?.groups ? { tokenGroups: context.token.groups } : {}),
     ...(mode != null ? { mode } : {}),
   };
 }

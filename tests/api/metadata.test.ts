@@ -7,6 +7,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { HELLO } from "../support/scriptedEngine.ts";
 import { accountedApp, PricedEngine } from "../accounting/pricedEngine.ts";
+import { requestContext } from "../../api/http/requestContext.ts";
+import { requestCaller } from "../../api/http/requestId.ts";
 
 const GENERATED = /^req_[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -227,5 +229,14 @@ describe("kitemesh through the openai SDK", () => {
     const all = await chunks(app, {});
     expect(all.filter((c) => c.kitemesh).length).toBe(1);
     expect(all.at(-1)!.kitemesh).toBeDefined();
+  });
+});
+
+describe("requestCaller", () => {
+  test("carries the authenticated token's id and group limits to the engine", () => {
+    const request = new Request("http://localhost/v1/chat/completions", { method: "POST" });
+    requestContext(request).token = { id: "tok_1", name: "t", scopes: ["chat-completions"], groups: ["g-1"] };
+    const caller = requestCaller(request, { headers: {} as never }, "chat-completions", undefined);
+    expect(caller).toMatchObject({ tokenId: "tok_1", tokenGroups: ["g-1"], endpoint: "chat-completions" });
   });
 });

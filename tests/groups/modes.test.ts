@@ -107,7 +107,7 @@ describe("refusals", () => {
   });
 
   test("a token limited to other groups may not run this one", async () => {
-    const engine = new GroupEngine(models, { ...(app.groups.engine(models) as GroupEngine).options, tokenGroups: () => ["another-group"] });
+    const engine = app.groups.engine(models) as GroupEngine;
     const events: GenerateEvent[] = [];
     const req: GenerateRequest = {
       model: `group:${team}`,
@@ -115,7 +115,7 @@ describe("refusals", () => {
       sampling: {},
       stop: [],
       returnPrompt: false,
-      caller: { requestId: "r", executionId: crypto.randomUUID(), endpoint: "chat-completions", tokenId: "tok_1" },
+      caller: { requestId: "r", executionId: crypto.randomUUID(), endpoint: "chat-completions", tokenId: "tok_1", tokenGroups: ["another-group"] },
     };
     for await (const ev of engine.generate(req, new AbortController().signal)) events.push(ev);
     expect(events).toEqual([{ type: "error", error: { kind: "permission", code: "group_not_allowed", message: `This token may not use the group '${team}'.`, param: "model" } }]);
