@@ -274,7 +274,8 @@ export class ModelRegistry {
     let client: RunnerClient | undefined;
     try {
       const path = spec.path ?? (await this.#download(entry));
-      if (this.#options.estimate) entry.memory = await this.#options.estimate(spec, path);
+      // The header was read at start-up (estimateAll) or on an earlier load: the file has not changed.
+      if (this.#options.estimate) entry.memory ??= await this.#options.estimate(spec, path);
       await this.#makeRoom(entry);
       const started = performance.now();
       log(`loading model ${spec.id} (${path})`);
