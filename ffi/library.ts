@@ -1,5 +1,5 @@
 // Loads libllama (and libmtmd) through the shim and exposes the raw symbols as typed objects.
-import { dlopen, FFIType, type Symbols } from "bun:ffi";
+import { dlopen, FFIType, type Library, type Symbols } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { batchSymbols } from "./symbols/batch.ts";
@@ -61,13 +61,14 @@ function locateShim(dir: string): string {
 }
 
 /**
- * Runs a dlopen; when it fails, names the missing symbol (a pin change that renamed something
- * should say what). When no symbol loads, the library itself did not (e.g. a dependency such
- * as libmtmd is missing): the loader's own error says why.
+ * Opens one symbol table from the shim; when that fails, names the missing symbol (a pin change
+ * that renamed something should say what). When no symbol loads, the library itself did not
+ * (e.g. a dependency such as libmtmd is missing): the loader's own error says why.
  */
-function namingMissing<T>(path: string, table: Symbols, load: () => T): T {
+function open<T extends Symbols>(table: T): Library<T>["symbols"] {
+  const path = locateShim(embedded ? "" : libraryDir());
   try {
-    return load();
+    return dlopen(path, table).symbols;
   } catch (error) {
     const missing = Object.entries(table).filter(([name, signature]) => {
       try {
@@ -84,17 +85,12 @@ function namingMissing<T>(path: string, table: Symbols, load: () => T): T {
   }
 }
 
-function open(dir: string) {
-  const path = locateShim(dir);
-  return namingMissing(path, symbols, () => dlopen(path, symbols).symbols);
-}
-
-let loaded: ReturnType<typeof open> | undefined;
+let loaded: Library<typeof symbols>["symbols"] | undefined;
 
 /** The raw symbols; libllama's backend is initialised on first use. */
 export function lib() {
   if (!loaded) {
-    loaded = open(embedded ? "" : libraryDir());
+    loaded = open(symbols);
     // Quiet by default: warnings and errors are kept in the shim's ring for error messages.
     loaded.shim_log_capture(3);
     loaded.llama_backend_init();
@@ -102,18 +98,13 @@ export function lib() {
   return loaded;
 }
 
-function openMtmd(dir: string) {
-  const path = locateShim(dir);
-  return namingMissing(path, mtmdSymbols, () => dlopen(path, mtmdSymbols).symbols);
-}
-
-let loadedMtmd: ReturnType<typeof openMtmd> | undefined;
+let loadedMtmd: Library<typeof mtmdSymbols>["symbols"] | undefined;
 
 /** libmtmd's symbols (reached through the shim, which links it), after libllama's set-up. */
 export function mtmdLib() {
   if (!loadedMtmd) {
     lib();
-    loadedMtmd = openMtmd(embedded ? "" : libraryDir());
+    loadedMtmd = open(mtmdSymbols);
   }
   return loadedMtmd;
 }
