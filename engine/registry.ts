@@ -119,11 +119,6 @@ export class ModelRegistry {
     return [...this.#entries.values()].map((entry) => this.#info(entry));
   }
 
-  info(id: string): ModelInfo | undefined {
-    const entry = this.#entries.get(id);
-    return entry && this.#info(entry);
-  }
-
   /** Requests running or queued across every loaded model. */
   pendingRequests(): number {
     let pending = 0;
