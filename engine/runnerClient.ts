@@ -1,7 +1,6 @@
 // Server-side supervisor of one runner process: sends jobs, routes updates, and restarts the
 // runner when it dies, failing only the requests that were in flight with a clear error.
-import type { Subprocess, UnixSocketListener } from "bun";
-import { rmSync } from "node:fs";
+import type { Subprocess } from "bun";
 import { resolve } from "node:path";
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, Job, JobUpdate, MediaRef, RunnerModelInfo, RunnerOptions, ToRunner } from "./protocol.ts";
@@ -35,7 +34,6 @@ export class RunnerClient {
   info: RunnerModelInfo | undefined;
   #process: Subprocess | undefined;
   #channel: LineChannel<FromRunner, ToRunner> | undefined;
-  #listener: UnixSocketListener<unknown> | undefined;
   #listeners = new Map<number, JobListener>();
   // "done" updates a job still owes: one per choice (jobs with n choices get n).
   #choicesLeft = new Map<number, number>();
@@ -115,8 +113,7 @@ export class RunnerClient {
   #startRunner(): Promise<RunnerModelInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromRunner, ToRunner>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const { path: socketPath, listener } = listenForChild("runner", channel);
-      this.#listener = listener;
+      const { path: socketPath, close } = listenForChild("runner", channel);
       this.#channel = channel;
       const verbose = this.options.runner.verbose;
       const child = Bun.spawn(runnerCommand(), {
@@ -124,7 +121,8 @@ export class RunnerClient {
         stdio: ["ignore", "inherit", "pipe"],
         env: { ...process.env, BUNLLAMA_CHANNEL: socketPath, ...(verbose ? {} : { GGML_NO_BACKTRACE: "1" }) },
         onExit: (_proc, exitCode, signalCode) => {
-          this.#closeChannel(socketPath);
+          close();
+          this.#channel = undefined;
           this.#onExit(exitCode, signalCode === null ? null : String(signalCode), rejectReady);
         },
       });
@@ -134,14 +132,6 @@ export class RunnerClient {
       if (child.stderr instanceof ReadableStream) void this.#keepStderrTail(child.stderr);
       channel.send({ type: "load", options: this.options.runner });
     });
-  }
-
-  #closeChannel(socketPath: string): void {
-    this.#channel?.close();
-    this.#listener?.stop(true);
-    this.#channel = undefined;
-    this.#listener = undefined;
-    rmSync(socketPath, { force: true });
   }
 
   /** Queues a job; the listener receives every update until its last "done" (one per choice) or "error".

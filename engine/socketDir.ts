@@ -1,6 +1,5 @@
 // Where this server's runner and tokenizer sockets (and staged media files) live: one private folder per server process
 // (mode 0700), removed at exit; folders left by servers that died are swept on the next start.
-import type { UnixSocketListener } from "bun";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,16 +25,18 @@ export function mediaDir(): string {
 }
 
 /** A fresh socket path in the folder. */
-export function socketPath(kind: string): string {
+function socketPath(kind: string): string {
   return join(socketDir(), `${kind}-${crypto.randomUUID().slice(0, 8)}.sock`);
 }
 
 /** The channel's end of a child's socket: listens on a fresh path, attaches the child's
- *  connection, and removes the path as soon as the child is connected (nothing left behind). */
+ *  connection, and removes the path as soon as the child is connected (nothing left behind).
+ *  `close` (once the child has exited) closes the channel and the listener, and removes the
+ *  path of a child that never connected. */
 export function listenForChild(
   kind: string,
-  channel: { attach(socket: never): void; receive(data: Buffer): void; drain(): void },
-): { path: string; listener: UnixSocketListener<unknown> } {
+  channel: { attach(socket: never): void; receive(data: Buffer): void; drain(): void; close(): void },
+): { path: string; close: () => void } {
   const path = socketPath(kind);
   const listener = Bun.listen({
     unix: path,
@@ -48,7 +49,12 @@ export function listenForChild(
       drain: () => channel.drain(),
     },
   });
-  return { path, listener };
+  const close = () => {
+    channel.close();
+    listener.stop(true);
+    rmSync(path, { force: true });
+  };
+  return { path, close };
 }
 
 function sweepDeadServers(): void {

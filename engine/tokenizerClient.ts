@@ -2,8 +2,7 @@
 // crash is blamed on exactly the prompt that caused it. That request gets a 400, the prompt is
 // remembered (a repeat is refused without a crash) and the process is restarted at once; the
 // prompts queued behind it go to the new one.
-import type { Subprocess, UnixSocketListener } from "bun";
-import { rmSync } from "node:fs";
+import type { Subprocess } from "bun";
 import type { EngineErrorInfo } from "../core/index.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromTokenizer, TokenizerInfo, ToTokenizer } from "./protocol.ts";
@@ -52,7 +51,6 @@ export class TokenizerClient {
   info: TokenizerInfo | undefined;
   #process: Subprocess | undefined;
   #channel: LineChannel<FromTokenizer, ToTokenizer> | undefined;
-  #listener: UnixSocketListener<unknown> | undefined;
   #starting: Promise<TokenizerInfo> | undefined;
   #queue: Pending[] = [];
   #current: (Pending & { id: number }) | undefined;
@@ -112,8 +110,7 @@ export class TokenizerClient {
   #spawn(): Promise<TokenizerInfo> {
     return new Promise((resolveReady, rejectReady) => {
       const channel = new LineChannel<FromTokenizer, ToTokenizer>((message) => this.#onMessage(message, resolveReady, rejectReady));
-      const { path: socketPath, listener } = listenForChild("tokenizer", channel);
-      this.#listener = listener;
+      const { path: socketPath, close } = listenForChild("tokenizer", channel);
       this.#channel = channel;
       const child = Bun.spawn(this.options.command, {
         stdio: ["ignore", "inherit", "pipe"],
@@ -124,11 +121,8 @@ export class TokenizerClient {
           ...(this.options.verbose ? {} : { GGML_NO_BACKTRACE: "1" }),
         },
         onExit: (_proc, exitCode, signalCode) => {
-          this.#channel?.close();
-          this.#listener?.stop(true);
+          close();
           this.#channel = undefined;
-          this.#listener = undefined;
-          rmSync(socketPath, { force: true });
           rejectReady(new Error(`the tokenizer for ${this.options.name} exited before it was ready`));
           this.#onExit(exitCode, signalCode === null ? null : String(signalCode));
         },
