@@ -69,13 +69,6 @@ export function sniffMediaFormat(bytes: Uint8Array): MediaFormat | undefined {
   return undefined;
 }
 
-/** What a projector file takes as input, from its header (no weights loaded, no text model needed). */
-export function projectorCapabilities(mmprojPath: string): { vision: boolean; audio: boolean } {
-  const bits = mtmdLib().shim_mtmd_caps(cString(mmprojPath));
-  if (bits === 0) throw new Error(`not a readable projector: ${mmprojPath}${nativeDetail()}`);
-  return { vision: (bits & 1) !== 0, audio: (bits & 2) !== 0 };
-}
-
 export class MtmdContext {
   #handle: Pointer | null;
   /** Width of one embedding row: the text model's input embedding size. */

@@ -346,10 +346,3 @@ const char * shim_mtmd_image_error(void) {
     return reason ? reason : "unknown";
 }
 
-// What a projector file takes as input, read from its header without loading it:
-// bit 0 vision, bit 1 audio; 0 when the file is not a readable projector.
-int32_t shim_mtmd_caps(const char * mmproj_path) {
-    mtmd_helper_log_set(log_callback, NULL);
-    struct mtmd_caps caps = mtmd_get_cap_from_file(mmproj_path);
-    return (caps.inp_vision ? 1 : 0) | (caps.inp_audio ? 2 : 0);
-}

@@ -9,8 +9,6 @@ export const mtmdSymbols = {
     args: [FFIType.cstring, FFIType.ptr, FFIType.bool, FFIType.i32, FFIType.bool],
     returns: FFIType.ptr,
   },
-  // int32_t shim_mtmd_caps(const char * mmproj_path);  (bit 0 vision, bit 1 audio, from the header)
-  shim_mtmd_caps: { args: [FFIType.cstring], returns: FFIType.i32 },
   // void mtmd_free(mtmd_context * ctx);
   mtmd_free: { args: [FFIType.ptr], returns: FFIType.void },
   // const char * mtmd_default_marker(void);

@@ -6,7 +6,7 @@ import { Context } from "../../ffi/context.ts";
 import { lib } from "../../ffi/library.ts";
 import { drainNativeLog } from "../../ffi/log.ts";
 import { Model } from "../../ffi/model.ts";
-import { defaultMediaMarker, type MediaChunk, MtmdContext, projectorCapabilities, sniffMediaFormat } from "../../ffi/mtmd.ts";
+import { defaultMediaMarker, type MediaChunk, MtmdContext, sniffMediaFormat } from "../../ffi/mtmd.ts";
 import { readGGUF } from "../fixtures/gguf.ts";
 import { encodePng, patternImage, sineWav } from "../fixtures/media.ts";
 import {
@@ -377,14 +377,6 @@ describe("sniffMediaFormat", () => {
 });
 
 describe("pairing", () => {
-  test("a projector's modalities read from its header alone", async () => {
-    expect(projectorCapabilities(GEMMA3_MMPROJ)).toEqual({ vision: true, audio: false });
-    expect(projectorCapabilities(await generateProjector(TINY_QWEN2A_PROJECTOR))).toEqual({ vision: false, audio: true });
-    const textModel = await generateModel(TINY_GEMMA3);
-    expect(() => projectorCapabilities(textModel)).toThrow("not a readable projector");
-    expect(() => projectorCapabilities("/nonexistent/mmproj.gguf")).toThrow("not a readable projector: /nonexistent/mmproj.gguf");
-  });
-
   test("a projector whose output size is not the text model's embedding size is a clear error", async () => {
     const model = Model.load(await generateModel(TINY_QWEN2_AUDIO));
     try {
