@@ -55,7 +55,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
     if (penaltiesOn) {
       const lastN = params.repeatLastN < 0 ? contextSize : Math.min(params.repeatLastN, contextSize);
       chain.add(
-        l.llama_sampler_init_penalties(vocab.size, lastN, params.repeatPenalty, params.frequencyPenalty, params.presencePenalty),
+        l.shim_sampler_penalties(vocab.size, lastN, params.repeatPenalty, params.frequencyPenalty, params.presencePenalty),
         "penalties",
       );
     }

@@ -185,6 +185,114 @@ struct llama_sampler * shim_sampler_dry(
                                   breakers, (size_t) n_breakers);
 }
 
+// Repetition, frequency and presence penalties with llama_sampler_init_penalties' arithmetic,
+// applied to the window's tokens by index: llama.cpp's own sampler does a hash lookup for every
+// vocabulary entry (150k on Qwen) at every sampled token, which cost more than the rest of the
+// chain together.
+struct shim_penalties {
+    int32_t   n_vocab;
+    int32_t   last_n;
+    float     repeat, freq, present;
+    int32_t * ring;    // the window, oldest at head
+    int32_t   head, size;
+    int32_t * count;   // occurrences in the window, per token
+};
+
+static const char * shim_penalties_name(const struct llama_sampler * smpl) {
+    (void) smpl;
+    return "penalties";
+}
+
+static void shim_penalties_accept(struct llama_sampler * smpl, llama_token token) {
+    struct shim_penalties * p = smpl->ctx;
+    if (token < 0 || token >= p->n_vocab) return;
+    if (p->size == p->last_n) {
+        p->count[p->ring[p->head]]--;
+        p->ring[p->head] = token;
+        p->head = (p->head + 1) % p->last_n;
+    } else {
+        p->ring[(p->head + p->size) % p->last_n] = token;
+        p->size++;
+    }
+    p->count[token]++;
+}
+
+static void shim_penalize(const struct shim_penalties * p, llama_token_data * d, int32_t n) {
+    if (d->logit <= 0) d->logit *= p->repeat;
+    else d->logit /= p->repeat;
+    d->logit -= (float) n * p->freq + (float) (n > 0) * p->present;
+}
+
+static void shim_penalties_apply(struct llama_sampler * smpl, llama_token_data_array * cur_p) {
+    struct shim_penalties * p = smpl->ctx;
+    // Candidates still in vocabulary order (the chain's start): each window token is its index.
+    const bool by_index = cur_p->size == (size_t) p->n_vocab && !cur_p->sorted &&
+                          cur_p->data[0].id == 0 && cur_p->data[p->n_vocab - 1].id == p->n_vocab - 1;
+    if (!by_index) {
+        for (size_t i = 0; i < cur_p->size; i++) {
+            const llama_token id = cur_p->data[i].id;
+            if (id >= 0 && id < p->n_vocab && p->count[id] > 0) shim_penalize(p, &cur_p->data[i], p->count[id]);
+        }
+    } else {
+        // A token seen several times is penalized once: its count is negated while done.
+        for (int32_t i = 0; i < p->size; i++) {
+            const llama_token id = p->ring[(p->head + i) % p->last_n];
+            if (p->count[id] <= 0) continue;
+            shim_penalize(p, &cur_p->data[id], p->count[id]);
+            p->count[id] = -p->count[id];
+        }
+        for (int32_t i = 0; i < p->size; i++) {
+            const llama_token id = p->ring[(p->head + i) % p->last_n];
+            if (p->count[id] < 0) p->count[id] = -p->count[id];
+        }
+    }
+    cur_p->sorted = false;
+}
+
+static void shim_penalties_reset(struct llama_sampler * smpl) {
+    struct shim_penalties * p = smpl->ctx;
+    memset(p->count, 0, sizeof(int32_t) * (size_t) p->n_vocab);
+    p->head = 0;
+    p->size = 0;
+}
+
+static void shim_penalties_free(struct llama_sampler * smpl) {
+    struct shim_penalties * p = smpl->ctx;
+    if (!p) return;
+    free(p->ring);
+    free(p->count);
+    free(p);
+}
+
+static struct llama_sampler_i shim_penalties_iface = {
+    .name   = shim_penalties_name,
+    .accept = shim_penalties_accept,
+    .apply  = shim_penalties_apply,
+    .reset  = shim_penalties_reset,
+    // No clone: nothing here copies a chain.
+    .free   = shim_penalties_free,
+};
+
+struct llama_sampler * shim_sampler_penalties(int32_t n_vocab, int32_t last_n, float repeat, float freq, float present) {
+    if (n_vocab <= 0 || last_n <= 0) return NULL;
+    struct shim_penalties * p = calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    p->n_vocab = n_vocab;
+    p->last_n  = last_n;
+    p->repeat  = repeat;
+    p->freq    = freq;
+    p->present = present;
+    p->ring    = calloc((size_t) last_n, sizeof(int32_t));
+    p->count   = calloc((size_t) n_vocab, sizeof(int32_t));
+    if (!p->ring || !p->count) {
+        free(p->ring);
+        free(p->count);
+        free(p);
+        return NULL;
+    }
+    return llama_sampler_init(&shim_penalties_iface, p);
+}
+
 // Log-softmax of the raw logits at output idx: the chosen token's logprob, and the k most
 // likely tokens written to top_ids/top_logprobs in descending order.
 float shim_logprobs(

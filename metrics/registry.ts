@@ -9,6 +9,8 @@ export type { ModelStats };
 const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80];
 /** Seconds per generated token: tiny models reach 1 ms, large ones on a CPU 1 s. */
 const TPOT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
+/** How often the event-loop-lag monitor samples. */
+const EVENT_LOOP_RESOLUTION_MS = 100;
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export interface ServerMetrics {
@@ -31,7 +33,9 @@ export interface MetricsOptions {
 export function createMetricsRegistry(engineStats: () => ModelStats[], options: MetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
   const registers = [registry];
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // The event-loop-lag monitor is a timer: prom-client's 10 ms default woke the server 100 times a
+  // second, each wake-up taking a core from llama.cpp's threads; 100 ms still shows any stall.
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
 
   const perModel = (name: string, help: string) => new Counter<"model">({ name, help, labelNames: ["model"], registers });
 

@@ -44,6 +44,12 @@ export const samplerSymbols = {
     args: [FFIType.i32, FFIType.i32, FFIType.f32, FFIType.f32, FFIType.f32],
     returns: FFIType.ptr,
   },
+  // llama_sampler * shim_sampler_penalties(int32_t n_vocab, int32_t penalty_last_n,
+  //     float penalty_repeat, float penalty_freq, float penalty_present);  (llama.cpp's, applied by index)
+  shim_sampler_penalties: {
+    args: [FFIType.i32, FFIType.i32, FFIType.f32, FFIType.f32, FFIType.f32],
+    returns: FFIType.ptr,
+  },
   // llama_sampler * shim_sampler_dry(const llama_vocab *, float multiplier, float base,
   //     int32_t allowed_length, int32_t penalty_last_n, const char * breakers_joined, int32_t n);
   shim_sampler_dry: {
