@@ -2,6 +2,7 @@
 // It lives apart from the HTTP server because llama.cpp can abort the whole process.
 import { rmSync } from "node:fs";
 import { Context } from "../ffi/context.ts";
+import { effectiveFlashAttention } from "./flashAttention.ts";
 import { lib } from "../ffi/library.ts";
 import { DiskCache } from "./cache/diskCache.ts";
 import { modelFingerprint } from "./cache/fingerprint.ts";
@@ -37,7 +38,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     sequences: options.parallel,
     threads: options.threads,
     threadsBatch: options.threadsBatch,
-    flashAttention: options.flashAttention,
+    flashAttention: effectiveFlashAttention(options.flashAttention, options.gpuLayers !== 0 && lib().llama_supports_gpu_offload()),
     unifiedKvCache: options.kvUnified,
   });
   // The projector's threads: the batch threads, as llama-server gives its mtmd context.

@@ -14,6 +14,8 @@ export const stateSymbols = {
   llama_memory_seq_pos_min: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   // llama_pos llama_memory_seq_pos_max(llama_memory_t mem, llama_seq_id seq_id);
   llama_memory_seq_pos_max: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  // bool llama_supports_gpu_offload(void);
+  llama_supports_gpu_offload: { args: [], returns: FFIType.bool },
   // const char * llama_print_system_info(void);
   llama_print_system_info: { args: [], returns: FFIType.cstring },
 } as const;
