@@ -6,6 +6,7 @@
 //   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N]
 import { availableParallelism } from "node:os";
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
+import { resolveSampling } from "../core/index.ts";
 import type { JobUpdate, RunnerJob } from "../engine/protocol.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { Context } from "../ffi/context.ts";
@@ -53,16 +54,16 @@ const context = new Context(model, {
   sequences: parallel,
   threads,
   threadsBatch: threads,
-  flashAttention: -1,
+  flashAttention: Number(args.get("--flash-attn") ?? 0),
   unifiedKvCache: false,
 });
 const scheduler = new Scheduler(model, context, parallel, 512);
-const sampling = fromChatRequest({
+const sampling = resolveSampling(fromChatRequest({
   model: "m",
   messages: [{ role: "user", content: "x" }],
   temperature: 0,
   seed: 42,
-} as Parameters<typeof fromChatRequest>[0]).sampling;
+} as Parameters<typeof fromChatRequest>[0]).sampling);
 
 let nextId = 1;
 function job(n: number): RunnerJob {
