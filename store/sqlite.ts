@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS responses (
   created_at INTEGER NOT NULL,
   response TEXT NOT NULL,
   input_items TEXT NOT NULL,
-  messages TEXT NOT NULL
+  messages TEXT NOT NULL,
+  owner TEXT
 );
 CREATE TABLE IF NOT EXISTS secrets (
   name TEXT PRIMARY KEY,
@@ -23,6 +24,7 @@ interface Row {
   response: string;
   input_items: string;
   messages: string;
+  owner: string | null;
 }
 
 export class SqliteResponseStore implements ResponseStore {
@@ -34,6 +36,9 @@ export class SqliteResponseStore implements ResponseStore {
     this.#db = new Database(path, { create: true, strict: true });
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
+    // Files written before responses had owners: their rows stay readable by every token.
+    const columns = this.#db.query<{ name: string }, []>("PRAGMA table_info(responses)").all();
+    if (!columns.some((c) => c.name === "owner")) this.#db.exec("ALTER TABLE responses ADD COLUMN owner TEXT");
   }
 
   getResponse(id: string): StoredResponse | undefined {
@@ -45,15 +50,16 @@ export class SqliteResponseStore implements ResponseStore {
       response: JSON.parse(row.response),
       inputItems: JSON.parse(row.input_items),
       messages: JSON.parse(row.messages),
+      owner: row.owner,
     };
   }
 
   putResponse(r: StoredResponse): void {
     const insert = this.#db.query(
-      "INSERT OR REPLACE INTO responses (id, created_at, response, input_items, messages) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO responses (id, created_at, response, input_items, messages, owner) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.#db.transaction(() => {
-      insert.run(r.id, r.createdAt, JSON.stringify(r.response), JSON.stringify(r.inputItems), JSON.stringify(r.messages));
+      insert.run(r.id, r.createdAt, JSON.stringify(r.response), JSON.stringify(r.inputItems), JSON.stringify(r.messages), r.owner);
     })();
   }
 

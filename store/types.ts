@@ -12,6 +12,8 @@ export interface StoredResponse {
   inputItems: Record<string, unknown>[];
   /** The whole conversation up to and including this response's output: what previous_response_id continues. */
   messages: ChatMessage[];
+  /** Id of the token that created it (only that token and admins may read it); null when auth was off. */
+  owner: string | null;
 }
 
 export interface ResponseStore {

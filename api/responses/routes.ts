@@ -16,6 +16,7 @@ import { ensureModel, startGeneration, streamFrames } from "../generation.ts";
 import { DEFAULT_MAX_BODY_BYTES, jsonBody } from "../http/body.ts";
 import { ApiError, echo } from "../http/errors.ts";
 import { protocolErrorHandler } from "../http/onError.ts";
+import { requestContext } from "../http/requestContext.ts";
 import { checkMetadata, requestCaller } from "../http/requestId.ts";
 import { sseResponse, type SseFrame } from "../http/sse.ts";
 import { openAIErrorResponse } from "../openai/errors.ts";
@@ -42,26 +43,38 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const cipher = new ReasoningCipher(store.secret("reasoning-key", ReasoningCipher.newKey));
   /** Responses being generated, for POST /cancel. */
-  const running = new Map<string, { converter: ResponsesStreamConverter; abort: AbortController; deleted?: boolean }>();
+  const running = new Map<string, { converter: ResponsesStreamConverter; abort: AbortController; owner: string | null; deleted?: boolean }>();
+
+  /** A stored response as the caller may see it: another token's answers 404, as if it did not exist. */
+  function stored(id: string, request: Request): StoredResponse | undefined {
+    const found = store.getResponse(id);
+    return found && mayRead(found.owner, request) ? found : undefined;
+  }
+
+  function live(id: string, request: Request) {
+    const found = running.get(id);
+    return found && mayRead(found.owner, request) ? found : undefined;
+  }
 
   /** previous_response_id's conversation, the plan, and truncation. */
-  async function plan(body: ResponsesRequest): Promise<ResponsesPlan> {
-    const history = body.previous_response_id != null ? previous(body.previous_response_id).messages : undefined;
+  async function plan(body: ResponsesRequest, request: Request): Promise<ResponsesPlan> {
+    const history = body.previous_response_id != null ? previous(body.previous_response_id, request).messages : undefined;
     const planned = fromResponsesRequest(body, { history, restoreReasoning: (blob) => cipher.open(blob) });
     ensureModel(engine, body.model);
     if (body.truncation === "auto") planned.request = await fitToContext(engine, planned.request);
     return planned;
   }
 
-  function previous(id: string): StoredResponse {
-    const stored = store.getResponse(id);
-    if (!stored) throw new ApiError("not_found", "previous_response_not_found", `Previous response with id '${echo(id)}' not found.`, "previous_response_id");
-    return stored;
+  function previous(id: string, request: Request): StoredResponse {
+    const found = stored(id, request);
+    if (!found) throw new ApiError("not_found", "previous_response_not_found", `Previous response with id '${echo(id)}' not found.`, "previous_response_id");
+    return found;
   }
 
-  function persist(ctx: ResponseContext, planned: ResponsesPlan, converter: ResponsesStreamConverter): void {
+  function persist(ctx: ResponseContext, planned: ResponsesPlan, converter: ResponsesStreamConverter, owner: string | null): void {
     if (ctx.body.store === false || running.get(ctx.id)?.deleted) return;
     store.putResponse({
+      owner,
       id: ctx.id,
       createdAt: ctx.createdAt,
       response: converter.response(),
@@ -79,8 +92,9 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
           // First: a client's request_id names every answer from here on, errors included.
           const caller = requestCaller(request, set, "responses", body.metadata);
           checkMetadata(body.metadata);
-          const planned = await plan(body);
+          const planned = await plan(body, request);
           planned.request.caller = caller;
+          const owner = caller.tokenId ?? null;
           const headers = noteHeaders(planned);
           const ctx: ResponseContext = {
             id: newResponseId(),
@@ -98,15 +112,15 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
             },
           );
           const converter = new ResponsesStreamConverter(ctx);
-          running.set(ctx.id, { converter, abort });
-          persist(ctx, planned, converter);
+          running.set(ctx.id, { converter, abort, owner });
+          persist(ctx, planned, converter, owner);
           const frames = async function* (): AsyncGenerator<SseFrame, void, undefined> {
             try {
               yield* streamFrames(generation, converter);
             } finally {
               // A client that went away mid-stream leaves a cancelled response.
               if (!converter.finished) converter.cancel();
-              persist(ctx, planned, converter);
+              persist(ctx, planned, converter, owner);
               running.delete(ctx.id);
             }
           };
@@ -132,8 +146,8 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       )
       .post(
         "/v1/responses/input_tokens",
-        async ({ body }) => {
-          const planned = await plan({ ...body, stream: false } as ResponsesRequest);
+        async ({ body, request }) => {
+          const planned = await plan({ ...body, stream: false } as ResponsesRequest, request);
           const counted = await engine.countTokens(planned.request);
           if (typeof counted !== "number") throw ApiError.from(counted.error);
           return { object: "response.input_tokens" as const, input_tokens: counted };
@@ -147,15 +161,15 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       )
       .get(
         "/v1/responses/:id",
-        ({ params, query }) => {
-          const stored = store.getResponse(params.id);
-          if (!stored) throw notFound(params.id);
-          const live = running.get(params.id)?.converter.response() ?? stored.response;
+        ({ params, query, request }) => {
+          const found = stored(params.id, request);
+          if (!found) throw notFound(params.id);
+          const current = running.get(params.id)?.converter.response() ?? found.response;
           if (query.stream === "true") {
             const after = query.starting_after === undefined ? -1 : Number(query.starting_after);
-            return sseResponse(arrayFrames(replayFrames(live, after))) as unknown as typeof ResponseObject.static;
+            return sseResponse(arrayFrames(replayFrames(current, after))) as unknown as typeof ResponseObject.static;
           }
-          return live as typeof ResponseObject.static;
+          return current as typeof ResponseObject.static;
         },
         {
           query: t.Object(
@@ -172,13 +186,14 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       )
       .delete(
         "/v1/responses/:id",
-        ({ params }) => {
+        ({ params, request }) => {
           // Deleting a response still generating stops it, and it is not stored when it ends.
-          const live = running.get(params.id);
-          if (live) {
-            live.deleted = true;
-            live.converter.requestCancel();
-            live.abort.abort();
+          const generating = live(params.id, request);
+          if (!generating && !stored(params.id, request)) throw notFound(params.id);
+          if (generating) {
+            generating.deleted = true;
+            generating.converter.requestCancel();
+            generating.abort.abort();
           }
           if (!store.deleteResponse(params.id)) throw notFound(params.id);
           return { id: params.id, object: "response" as const, deleted: true as const };
@@ -187,10 +202,10 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       )
       .get(
         "/v1/responses/:id/input_items",
-        ({ params, query }) => {
-          const stored = store.getResponse(params.id);
-          if (!stored) throw notFound(params.id);
-          return listPage(stored.inputItems, query);
+        ({ params, query, request }) => {
+          const found = stored(params.id, request);
+          if (!found) throw notFound(params.id);
+          return listPage(found.inputItems, query);
         },
         {
           query: t.Object(
@@ -208,21 +223,31 @@ export function responsesRoutes(engine: Engine, store: ResponseStore, options: R
       )
       .post(
         "/v1/responses/:id/cancel",
-        ({ params }) => {
-          const live = running.get(params.id);
-          if (live) {
-            live.converter.requestCancel();
-            live.abort.abort();
-            return live.converter.response() as typeof ResponseObject.static;
+        ({ params, request }) => {
+          const generating = live(params.id, request);
+          if (generating) {
+            generating.converter.requestCancel();
+            generating.abort.abort();
+            return generating.converter.response() as typeof ResponseObject.static;
           }
-          const stored = store.getResponse(params.id);
-          if (!stored) throw notFound(params.id);
-          if (stored.response.status === "in_progress") return stored.response as typeof ResponseObject.static;
-          throw new ApiError("invalid_request", "invalid_request", `Response '${echo(params.id)}' has already finished (${String(stored.response.status)}): only a response in progress can be cancelled.`);
+          const found = stored(params.id, request);
+          if (!found) throw notFound(params.id);
+          if (found.response.status === "in_progress") return found.response as typeof ResponseObject.static;
+          throw new ApiError("invalid_request", "invalid_request", `Response '${echo(params.id)}' has already finished (${String(found.response.status)}): only a response in progress can be cancelled.`);
         },
         { response: { 200: ResponseObject, ...errors }, detail: { summary: "Cancel a response in progress" } },
       )
   );
+}
+
+/**
+ * With auth on, a response belongs to the token that created it; admins read every one. With
+ * auth off (no token on the request) everything is readable, as is a response made while auth
+ * was off.
+ */
+function mayRead(owner: string | null, request: Request): boolean {
+  const token = requestContext(request).token;
+  return !token || owner === null || owner === token.id || token.scopes.includes("admin");
 }
 
 function noteHeaders(planned: ResponsesPlan): Record<string, string> {

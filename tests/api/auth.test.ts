@@ -184,6 +184,41 @@ describe("auth: what the token may do (403)", () => {
   });
 });
 
+describe("auth: stored responses belong to the token that made them", () => {
+  const userScopes: TokenSpec["scopes"] = ["responses", "models"];
+
+  test("another token sees 404 on every route and as previous_response_id; the owner and admins see it", async () => {
+    const owner = openai(mint({ scopes: userScopes }));
+    const other = openai(mint({ scopes: userScopes }));
+    const admin = openai(mint());
+    const created = await owner.responses.create({ model: "test-model", input: "Hi", store: true });
+
+    expect((await owner.responses.retrieve(created.id)).id).toBe(created.id);
+    expect((await admin.responses.retrieve(created.id)).id).toBe(created.id);
+    expect((await owner.responses.inputItems.list(created.id)).data.length).toBeGreaterThan(0);
+
+    for (const call of [
+      other.responses.retrieve(created.id),
+      other.responses.inputItems.list(created.id),
+      other.responses.cancel(created.id),
+      other.responses.delete(created.id),
+    ]) {
+      const error = await failure<OpenAIFailure>(call);
+      expect(error.status).toBe(404);
+      expect((error.error as { message: string }).message).toContain(created.id);
+    }
+    const continued = await failure<OpenAIFailure>(other.responses.create({ model: "test-model", input: "And?", previous_response_id: created.id }));
+    expect(continued.status).toBe(404);
+    expect((continued.error as { param: string }).param).toBe("previous_response_id");
+
+    // Still there for its owner after the other token's attempts, and the owner can continue it.
+    const next = await owner.responses.create({ model: "test-model", input: "And?", previous_response_id: created.id });
+    expect(next.status).toBe("completed");
+    await owner.responses.delete(created.id);
+    expect((await failure<OpenAIFailure>(admin.responses.retrieve(created.id))).status).toBe(404);
+  });
+});
+
 describe("scopeFor", () => {
   test("each route's scope; /v1 and bare paths alike; anything unlisted or oddly spelled needs admin", () => {
     const cases: [string, string, ReturnType<typeof scopeFor>][] = [
