@@ -31,6 +31,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   captureNativeLog(options.verbose);
   const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers, progressFd: 2 });
   const contextSize = options.contextSize > 0 ? options.contextSize : model.contextLengthTrained;
+  const flashAttention = effectiveFlashAttention(options.flashAttention, options.gpuLayers !== 0 && lib().llama_supports_gpu_offload());
   const context = new Context(model, {
     contextSize,
     batchSize: options.batchSize,
@@ -38,14 +39,14 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     sequences: options.parallel,
     threads: options.threads,
     threadsBatch: options.threadsBatch,
-    flashAttention: effectiveFlashAttention(options.flashAttention, options.gpuLayers !== 0 && lib().llama_supports_gpu_offload()),
+    flashAttention,
     unifiedKvCache: options.kvUnified,
   });
   // The projector's threads: the batch threads, as llama-server gives its mtmd context.
   const mtmd = options.mmproj
     ? MtmdContext.load(options.mmproj, model, { gpu: options.gpuLayers !== 0, threads: options.threadsBatch, warmup: true })
     : undefined;
-  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options), mtmd);
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options, flashAttention), mtmd);
   const vocab = model.vocab;
   send({
     type: "ready",
@@ -66,11 +67,13 @@ const MiB = 1024 * 1024;
 /** The disk cache may hold this many times the memory cache's budget. */
 const DISK_BUDGET_FACTOR = 4;
 
-function promptCache(options: RunnerOptions): PromptCache | undefined {
+/** `flashAttention`: the context's; it decides the V cache's layout, so saved states follow it. */
+function promptCache(options: RunnerOptions, flashAttention: number): PromptCache | undefined {
   const ramBytes = options.cacheRamMiB * MiB;
   let disk: DiskCache | undefined;
   if (options.cacheDir) {
-    const fingerprint = modelFingerprint(options.modelPath, lib().llama_print_system_info()?.toString() ?? "");
+    const build = `${lib().llama_print_system_info()?.toString() ?? ""} flash_attn=${flashAttention}`;
+    const fingerprint = modelFingerprint(options.modelPath, build);
     disk = new DiskCache(options.cacheDir, fingerprint, Math.max(ramBytes, 1024 * MiB) * DISK_BUDGET_FACTOR);
   }
   return ramBytes > 0 || disk ? new PromptCache(ramBytes, disk) : undefined;
