@@ -68,7 +68,7 @@ export class QuotaGate {
     if (limit === undefined) return undefined;
     const day = new Date(now);
     const start = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
-    const used = this.ledger.totals(token.id, start).tokens;
+    const used = this.ledger.windowTotals(token.id, "day", start).tokens;
     if (used < limit) return undefined;
     return { message: `Quota exceeded: ${used} of ${limit} tokens per day used (resets at 00:00 UTC).`, retryAfter: seconds(start + 86_400_000 - now) };
   }
@@ -78,7 +78,7 @@ export class QuotaGate {
     if (limit === undefined) return undefined;
     const day = new Date(now);
     const start = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1);
-    const used = this.ledger.totals(token.id, start).credits;
+    const used = this.ledger.windowTotals(token.id, "month", start).credits;
     if (used < limit) return undefined;
     const next = Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 1);
     return { message: `Quota exceeded: ${round(used)} of ${limit} credits per month used (resets on the 1st, 00:00 UTC).`, retryAfter: seconds(next - now) };

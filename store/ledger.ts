@@ -108,7 +108,19 @@ CREATE INDEX IF NOT EXISTS usage_token_time ON usage (token_id, started_at);
 CREATE INDEX IF NOT EXISTS usage_time ON usage (started_at);
 `;
 
+/** A quota window's sums, computed by SQL once and then kept current as rows finish. */
+interface RunningSum {
+  sinceMs: number;
+  tokens: number;
+  credits: number;
+}
+
 export class UsageLedger {
+  /** token id -> window name -> the window's sums. */
+  readonly #running = new Map<string | null, Map<string, RunningSum>>();
+  /** Rows begun by this ledger and not yet finished: whose they are and when they started. */
+  readonly #open = new Map<number, { tokenId: string | null; startedAt: number }>();
+
   constructor(readonly db: Database) {
     db.exec(SCHEMA);
     // A database made before the mode column existed gets it.
@@ -123,6 +135,7 @@ export class UsageLedger {
         "INSERT INTO usage (request_id, execution_id, token_id, endpoint, model, started_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
       )
       .get(start.requestId, start.executionId, start.tokenId, start.endpoint, start.model, start.startedAt, start.mode ?? null);
+    this.#open.set(row!.id, { tokenId: start.tokenId, startedAt: start.startedAt });
     return row!.id;
   }
 
@@ -132,6 +145,13 @@ export class UsageLedger {
         "UPDATE usage SET prompt_tokens = ?, cached_tokens = ?, completion_tokens = ?, reasoning_tokens = ?, duration_ms = ?, status = ?, credits = ? WHERE id = ?",
       )
       .run(end.promptTokens, end.cachedTokens, end.completionTokens, end.reasoningTokens, Math.round(end.durationMs), end.status, end.credits, id);
+    const row = this.#open.get(id);
+    this.#open.delete(id);
+    for (const sum of row ? (this.#running.get(row.tokenId)?.values() ?? []) : []) {
+      if (row!.startedAt < sum.sinceMs) continue;
+      sum.tokens += end.promptTokens + end.completionTokens;
+      sum.credits += end.credits;
+    }
   }
 
   /** A token's requests (in flight included), tokens and credits since a time (Unix ms). */
@@ -142,6 +162,24 @@ export class UsageLedger {
       )
       .get(tokenId, sinceMs)!;
     return { requests: row.requests, tokens: row.tokens ?? 0, credits: row.credits ?? 0 };
+  }
+
+  /**
+   * totals()' tokens and credits for a quota window ("day", "month"), read by SQL when the window
+   * is first asked for (or has moved on), then kept in memory as this ledger finishes rows: a
+   * month of a busy token's rows took 35 ms to sum on every request (100,000 rows). Rows written
+   * by another process are not seen until the window moves on.
+   */
+  windowTotals(tokenId: string | null, window: string, sinceMs: number): { tokens: number; credits: number } {
+    let windows = this.#running.get(tokenId);
+    if (!windows) this.#running.set(tokenId, (windows = new Map()));
+    let sum = windows.get(window);
+    if (!sum || sum.sinceMs !== sinceMs) {
+      const { tokens, credits } = this.totals(tokenId, sinceMs);
+      sum = { sinceMs, tokens, credits };
+      windows.set(window, sum);
+    }
+    return { tokens: sum.tokens, credits: sum.credits };
   }
 
   /** Sums per bucket (ordered by the groups' values) and over every matching row. */

@@ -92,6 +92,27 @@ describe("QuotaGate", () => {
   });
 });
 
+describe("UsageLedger.windowTotals (the quotas' running sums)", () => {
+  test("read once, then kept equal to the ledger's own sums as rows finish; a new window reads again", () => {
+    const t = token({ tokensPerDay: 1000 });
+    const day = Date.UTC(2030, 0, 15);
+    used(t.id, day - 1000, 500); // the day before: outside
+    used(t.id, day + 10, 7, 0.5);
+    // Begun before the first read, finished after it: counted once, when it finishes.
+    const open = ledger.begin({ requestId: "req_o", executionId: crypto.randomUUID(), tokenId: t.id, endpoint: "messages", model: "m", startedAt: day + 20 });
+    expect(ledger.windowTotals(t.id, "day", day)).toEqual({ tokens: 7, credits: 0.5 });
+    ledger.finish(open, { promptTokens: 30, cachedTokens: 0, completionTokens: 3, reasoningTokens: 0, durationMs: 1, status: 200, credits: 1 });
+    used(t.id, day + 30, 11, 0.25);
+    used(token({}).id, day + 40, 99, 9); // another token's
+    const sql = ledger.totals(t.id, day);
+    expect(ledger.windowTotals(t.id, "day", day)).toEqual({ tokens: sql.tokens, credits: sql.credits });
+    expect(sql.tokens).toBe(7 + 33 + 11);
+    // The next day is a new window: summed afresh from the file.
+    used(t.id, day + 86_400_000 + 5, 2);
+    expect(ledger.windowTotals(t.id, "day", day + 86_400_000)).toEqual({ tokens: 2, credits: 0 });
+  });
+});
+
 describe("quotas over HTTP", () => {
   /** An engine whose generations wait for open(): requests stay in flight as long as a test needs. */
   class GatedEngine extends ScriptedEngine {
