@@ -9,7 +9,7 @@ import type { MtmdContext } from "../ffi/mtmd.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
 import { sharedPrefix } from "./cache/prefix.ts";
 import type { PromptCache } from "./cache/promptCache.ts";
-import { chooseSlot, leastRecentlyUsed, type SlotMemory } from "./cache/slotChoice.ts";
+import { chooseSlot, contiguousSlot, type SlotMemory } from "./cache/slotChoice.ts";
 import { tokenLogprob } from "./logprobs.ts";
 import type { MediaPrompt } from "./mediaPrompt.ts";
 import type { JobUpdate, RunnerFinishReason, RunnerJob } from "./protocol.ts";
@@ -186,32 +186,44 @@ export class Scheduler {
     return updates;
   }
 
-  /** Generating sequences first, one token each, so a long prompt never starves them; then prompt chunks. */
+  /**
+   * Generating sequences get their one token first, so a long prompt never starves them; prompt
+   * chunks take what room is left. Tokens go into the batch in sequence order: llama.cpp splits a
+   * multi-stream batch wherever the sequence ids stop increasing by one (see slotChoice.ts).
+   */
   #fillBatch(): void {
     const batch = this.#batch;
     batch.clear();
+    let room = this.#batchSize;
     for (const seq of this.#slots) {
       if (!seq) continue;
       seq.logitsIndex = -1;
       seq.batched = 0;
       if (seq.copyOf === undefined && seq.processed === seq.prompt.length) {
-        seq.logitsIndex = batch.add(seq.lastToken, seq.position, seq.seqId, true);
         seq.batched = 1;
+        room--;
       }
     }
     for (const seq of this.#slots) {
-      if (!seq || seq.copyOf !== undefined || seq.processed === seq.prompt.length || batch.free === 0) continue;
+      if (!seq || seq.copyOf !== undefined || seq.processed === seq.prompt.length || room <= 0) continue;
       // A sequence whose choices copy its prompt stops before the last token: each choice decodes that one itself.
       const end = Math.min(seq.copies.length > 0 ? seq.prompt.length - 1 : seq.prompt.length, seq.media?.textEnd(seq.processed) ?? Infinity);
-      const take = Math.min(batch.free, end - seq.processed);
+      seq.batched = Math.min(room, end - seq.processed);
+      room -= seq.batched;
+    }
+    for (const seq of this.#slots) {
+      if (!seq || seq.batched === 0) continue;
+      if (seq.processed === seq.prompt.length) {
+        seq.logitsIndex = batch.add(seq.lastToken, seq.position, seq.seqId, true);
+        continue;
+      }
       const shift = seq.media ? seq.processed - seq.media.positionOf(seq.processed) : 0;
-      for (let k = 0; k < take; k++) {
+      for (let k = 0; k < seq.batched; k++) {
         const at = seq.processed + k;
         const last = at === seq.prompt.length - 1;
         const index = batch.add(seq.prompt[at]!, at - shift, seq.seqId, last);
         if (last) seq.logitsIndex = index;
       }
-      seq.batched = take;
     }
   }
 
@@ -286,7 +298,7 @@ export class Scheduler {
       const others: number[] = [];
       let rest = free.filter((slot) => slot !== primary);
       for (let choice = 1; choice < samplers.length; choice++) {
-        const slot = leastRecentlyUsed(rest, this.#memory);
+        const slot = contiguousSlot(rest, this.#memory);
         rest = rest.filter((s) => s !== slot);
         this.#takeSlot(slot, 0);
         others.push(slot);
