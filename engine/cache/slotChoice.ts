@@ -22,7 +22,6 @@ export interface SlotMemory {
 const SIMILARITY = 0.1;
 
 export function chooseSlot(free: number[], memory: SlotMemory[], prompt: Int32Array, options: { reuse: boolean; key?: string }): number {
-  // Every slot not free is busy (decoding, or taken by this admission).
   const keyed = (slot: number) => options.key !== undefined && memory[slot]!.key === options.key;
   if (options.reuse) {
     const threshold = Math.max(1, Math.ceil(prompt.length * SIMILARITY));
