@@ -4,25 +4,13 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { STORIES_260K } from "../support/models.ts";
+import { spawnServer } from "../support/serverProcess.ts";
 
-const SERVER = resolve(import.meta.dir, "../../server.ts");
-
-async function startServer(args: string[]) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+function startServer(args: string[]) {
   const dataDir = join(tmpdir(), `bunllama-shutdown-${crypto.randomUUID().slice(0, 8)}`);
-  const child = Bun.spawn([process.execPath, SERVER, "-m", STORIES_260K, "--port", String(port), "-np", "2", "-c", "8192", "--data-dir", dataDir, ...args], {
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 30_000;
-  while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
-    if (Date.now() > end) throw new Error("server did not start");
-    await Bun.sleep(50);
-  }
-  return { child, url };
+  return spawnServer(["-m", STORIES_260K, "-np", "2", "-c", "8192", "--data-dir", dataDir, ...args], "pipe");
 }
 
 const post = (url: string, body: unknown) =>

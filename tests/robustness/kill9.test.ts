@@ -5,23 +5,12 @@ import { expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { STORIES_260K } from "../support/models.ts";
-
-const SERVER = resolve(import.meta.dir, "../../server.ts");
+import { spawnServer } from "../support/serverProcess.ts";
 
 async function start(dataDir: string) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = Bun.spawn([process.execPath, SERVER, "-m", STORIES_260K, "--port", String(port), "-np", "4", "--data-dir", dataDir, "--auth"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 30_000;
-  while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
-    if (Date.now() > end) throw new Error("server did not start");
-    await Bun.sleep(50);
-  }
+  const { child, url } = await spawnServer(["-m", STORIES_260K, "-np", "4", "--data-dir", dataDir, "--auth"]);
   const admin = (await Bun.file(join(dataDir, "admin-token")).text()).trim();
   return { child, url, admin };
 }
