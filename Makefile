@@ -32,7 +32,7 @@ node_modules/.installed: package.json bun.lock | $(BUN)
 	$(BUN) install --frozen-lockfile
 	touch $@
 
-llama.cpp/src/.pin: $(LLAMA_PIN)
+llama.cpp/src/.pin: $(LLAMA_PIN) $(wildcard llama.cpp/patches/*.patch)
 	bash llama.cpp/fetch.sh
 
 # The detected CPU flags, rewritten only when they change, so a checkout moved to another CPU

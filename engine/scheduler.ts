@@ -10,6 +10,7 @@ import type { SamplerChain } from "../ffi/sampler.ts";
 import { sharedPrefix } from "./cache/prefix.ts";
 import type { PromptCache } from "./cache/promptCache.ts";
 import { chooseSlot, contiguousSlot, type SlotMemory } from "./cache/slotChoice.ts";
+import { batchWantsFlashAttention } from "./flashAttention.ts";
 import { tokenLogprob } from "./logprobs.ts";
 import type { MediaPrompt } from "./mediaPrompt.ts";
 import type { JobUpdate, RunnerFinishReason, RunnerJob } from "./protocol.ts";
@@ -89,8 +90,19 @@ export class Scheduler {
   readonly #slidingWindow: number;
   readonly #mtmd: MtmdContext | undefined;
   readonly #batchSize: number;
+  /** Flash attention chosen batch by batch (engine/flashAttention.ts); its current setting. */
+  readonly #flashAttentionPerBatch: boolean;
+  #flashAttentionOn = false;
 
-  constructor(model: Model, context: Context, sequences: number, batchSize: number, cache?: PromptCache, mtmd?: MtmdContext) {
+  constructor(
+    model: Model,
+    context: Context,
+    sequences: number,
+    batchSize: number,
+    cache?: PromptCache,
+    mtmd?: MtmdContext,
+    options: { flashAttentionPerBatch?: boolean } = {},
+  ) {
     this.#model = model;
     this.#context = context;
     this.#batch = new Batch(batchSize);
@@ -101,6 +113,7 @@ export class Scheduler {
     this.#slidingWindow = model.slidingWindow;
     this.#mtmd = mtmd;
     this.#batchSize = batchSize;
+    this.#flashAttentionPerBatch = options.flashAttentionPerBatch ?? false;
   }
 
   get idle(): boolean {
@@ -166,6 +179,7 @@ export class Scheduler {
     this.#evalMedia(updates);
     this.#fillBatch();
     if (this.#batch.length === 0) return updates;
+    this.#chooseFlashAttention();
 
     let status = this.#context.decode(this.#batch);
     // A unified KV buffer can fill up: free sequences give back their cached tokens first.
@@ -227,6 +241,25 @@ export class Scheduler {
     }
   }
 
+  /** Sets flash attention for the batch just filled, where the engine chooses it per batch. */
+  #chooseFlashAttention(): void {
+    if (!this.#flashAttentionPerBatch) return;
+    let promptTokens = 0;
+    let deepestStart = 0;
+    for (const seq of this.#slots) {
+      if (!seq || seq.batched === 0 || seq.processed === seq.prompt.length) continue;
+      promptTokens += seq.batched;
+      deepestStart = Math.max(deepestStart, seq.processed);
+    }
+    this.#setFlashAttention(batchWantsFlashAttention(promptTokens, deepestStart));
+  }
+
+  #setFlashAttention(on: boolean): void {
+    if (on === this.#flashAttentionOn) return;
+    this.#context.setFlashAttention(on);
+    this.#flashAttentionOn = on;
+  }
+
   /** Moves every sequence past what the batch just decoded. */
   #advance(seq: Sequence): void {
     if (seq.batched === 0) return;
@@ -252,6 +285,7 @@ export class Scheduler {
       const seq = this.#slots[slot];
       if (!seq?.media || seq.copyOf !== undefined) continue;
       for (let span = seq.media.spanAt(seq.processed); span; span = seq.media.spanAt(seq.processed)) {
+        if (this.#flashAttentionPerBatch) this.#setFlashAttention(batchWantsFlashAttention(span.length, seq.processed));
         try {
           this.#mtmd!.evalChunk(this.#context, span.chunk, {
             position: seq.media.positionOf(seq.processed),

@@ -63,6 +63,11 @@ export class Context {
     );
   }
 
+  /** Flash attention for the following decodes; the KV layout stays as created. */
+  setFlashAttention(on: boolean): void {
+    lib().llama_set_flash_attn(this.handle, on);
+  }
+
   /** Drops a sequence's cached tokens from position `from` on (all when 0). */
   clearSequence(seqId: number, from = 0): void {
     lib().llama_memory_seq_rm(this.#memory, seqId, from, -1);

@@ -10,6 +10,8 @@ export const contextSymbols = {
     ],
     returns: FFIType.ptr,
   },
+  // void llama_set_flash_attn(llama_context * ctx, bool flash_attn);  (llama.cpp/patches)
+  llama_set_flash_attn: { args: [FFIType.ptr, FFIType.bool], returns: FFIType.void },
   // void llama_free(llama_context * ctx);
   llama_free: { args: [FFIType.ptr], returns: FFIType.void },
   // uint32_t llama_n_ctx(const llama_context * ctx);

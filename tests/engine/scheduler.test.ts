@@ -121,3 +121,40 @@ describe("Scheduler", () => {
     expect(results[1]!.at(-1)).toMatchObject({ type: "done", completionTokens: 5 });
   });
 });
+
+describe("Scheduler choosing flash attention per batch (auto on the CPU)", () => {
+  test("on for batches carrying a long prompt, off for decode steps; the text is the plain path's", () => {
+    const plain = new Context(model, {
+      contextSize: 1024, batchSize: 64, microBatchSize: 64, sequences: 2, threads: 1, threadsBatch: 1, flashAttention: 0, unifiedKvCache: false,
+    });
+    const perBatch = new Scheduler(model, plain, 2, 64, undefined, undefined, { flashAttentionPerBatch: true });
+    let flash = false;
+    const setting: boolean[] = [];
+    const set = plain.setFlashAttention.bind(plain);
+    plain.setFlashAttention = (on) => {
+      flash = on;
+      set(on);
+    };
+    const decode = plain.decode.bind(plain);
+    plain.decode = (batch) => {
+      setting.push(flash);
+      return decode(batch);
+    };
+    try {
+      // 100 tokens: a 64-token chunk, then 36 after it (fewer than 64 prompt tokens), then decoding.
+      const tokens = Array.from(model.vocab.tokenize("Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(6), true, true)).slice(0, 100);
+      const updates: JobUpdate[] = [perBatch.submit({ id: nextId++, stop: [], renderSpecial: false, tokens, sampling: greedy, maxTokens: 6 })];
+      while (!perBatch.idle) updates.push(...perBatch.step());
+      expect(setting).toEqual([true, false, false, false, false, false, false]);
+
+      const id = nextId++;
+      const reference: JobUpdate[] = [scheduler.submit({ id, stop: [], renderSpecial: false, tokens, sampling: greedy, maxTokens: 6 })];
+      while (!scheduler.idle) reference.push(...scheduler.step());
+      expect(textOf(updates)).toBe(textOf(reference));
+      expect(textOf(updates).length).toBeGreaterThan(0);
+    } finally {
+      perBatch.dispose();
+      plain.free();
+    }
+  });
+});
