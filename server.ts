@@ -26,7 +26,6 @@ import { totalmem } from "node:os";
 import { ConfigError, loadModelsConfig, modelDefaultsFromFlags, singleModelConfig } from "./cli/config.ts";
 import { scanModelsDir } from "./cli/modelsDir.ts";
 import { sourceDownloader } from "./download/forRegistry.ts";
-import { effectiveFlashAttention } from "./engine/flashAttention.ts";
 import { estimateModelMemory } from "./engine/gguf/memoryEstimate.ts";
 import { LocalEngine } from "./engine/localEngine.ts";
 import type { ModelsConfig } from "./engine/modelSpec.ts";
@@ -124,8 +123,9 @@ function createRegistry(flags: ServerFlags, config: ModelsConfig, log: (line: st
     memoryBudgetBytes: budgetMiB * 2 ** 20,
     loadTimeoutMs: flags.loadTimeout * 1000,
     estimate: (spec, path) =>
-      // No GPU is counted yet (see README), so "auto" flash attention is the runner's CPU choice.
-      estimateModelMemory(path, { ...spec, hasGpu: false, flashAttention: effectiveFlashAttention(spec.flashAttention, false), mmproj: spec.mmproj }).catch(
+      // No GPU is counted yet (see README); "auto" is llama.cpp's, on where the CPU kernel exists
+      // (the short suffixes that turn it off per batch need a small scores buffer).
+      estimateModelMemory(path, { ...spec, hasGpu: false, flashAttention: spec.flashAttention, mmproj: spec.mmproj }).catch(
         () => ({ ramBytes: 0, vramBytes: 0 }),
       ),
     download: sourceDownloader({ cacheDir: flags.modelsCache }),

@@ -2,7 +2,7 @@
 // context created without it (as the engine runs on the CPU): the figures behind
 // engine/flashAttention.ts's rule. In-process, no HTTP; each shape alternates on/off.
 //
-//   bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT]
+//   bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT] [--created on|off]
 import { availableParallelism } from "node:os";
 import { Batch } from "../ffi/batch.ts";
 import { Context } from "../ffi/context.ts";
@@ -13,7 +13,7 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!, process.argv[i + 1] ?? "");
 const modelPath = args.get("--model");
 if (!modelPath) {
-  console.error("usage: bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT]");
+  console.error("usage: bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT] [--created on|off]");
   process.exit(2);
 }
 const threads = Number(args.get("--threads") ?? availableParallelism());
@@ -30,7 +30,8 @@ const context = new Context(model, {
   sequences,
   threads,
   threadsBatch: threads,
-  flashAttention: 0,
+  // The engine creates it without (V transposed); --created on gives the kernel's own layout.
+  flashAttention: args.get("--created") === "on" ? 1 : 0,
   unifiedKvCache: false,
 });
 const batch = new Batch(1024);

@@ -86,7 +86,7 @@ export const FLAG_SPECS: FlagSpec[] = [
   { names: ["-t", "--threads"], key: "threads", kind: "int", env: "LLAMA_ARG_THREADS", help: `threads for generation (default: ${defaultThreads})` },
   { names: ["-tb", "--threads-batch"], key: "threadsBatch", kind: "int", env: "LLAMA_ARG_THREADS_BATCH", help: "threads for prompt processing (default: same as --threads)" },
   { names: ["-ngl", "--n-gpu-layers"], key: "gpuLayers", kind: "int", env: "LLAMA_ARG_N_GPU_LAYERS", help: "layers to offload to the GPU (default: all, when a GPU backend is built)" },
-  { names: ["-fa", "--flash-attn"], key: "flashAttn", kind: "flash", env: "LLAMA_ARG_FLASH_ATTN", help: "flash attention: on, off or auto (default: auto = off on the CPU, where its kernel is slower on long contexts; llama.cpp decides with GPU layers)" },
+  { names: ["-fa", "--flash-attn"], key: "flashAttn", kind: "flash", env: "LLAMA_ARG_FLASH_ATTN", help: "flash attention: on, off or auto (default: auto = llama.cpp's choice, and on the CPU off for a short new turn after a long cached context)" },
   { names: ["-kvu", "--kv-unified"], key: "kvUnified", kind: "bool", env: "LLAMA_ARG_KV_UNIFIED", help: "one KV buffer shared by all sequences: a long request may use more than ctx-size/parallel (default: off)" },
   { names: ["-cram", "--cache-ram"], key: "cacheRamMiB", kind: "int", env: "LLAMA_ARG_CACHE_RAM", help: "MiB of host memory for prompt-cache entries saved out of the sequences; 0 = off (default: 4096)" },
   { names: ["--cache-dir"], key: "cacheDir", kind: "string", env: "BUNLLAMA_CACHE_DIR", help: "folder where prompt-cache entries are also written, to survive a restart (default: none)" },

@@ -2,7 +2,7 @@
 // It lives apart from the HTTP server because llama.cpp can abort the whole process.
 import { rmSync } from "node:fs";
 import { Context } from "../ffi/context.ts";
-import { effectiveFlashAttention, flashAttentionPerBatch } from "./flashAttention.ts";
+import { flashAttentionPerBatch } from "./flashAttention.ts";
 import { lib } from "../ffi/library.ts";
 import { DiskCache } from "./cache/diskCache.ts";
 import { modelFingerprint } from "./cache/fingerprint.ts";
@@ -32,7 +32,6 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   const model = Model.load(options.modelPath, { gpuLayers: options.gpuLayers, progressFd: 2 });
   const contextSize = options.contextSize > 0 ? options.contextSize : model.contextLengthTrained;
   const gpuOffload = options.gpuLayers !== 0 && lib().llama_supports_gpu_offload();
-  const flashAttention = effectiveFlashAttention(options.flashAttention, gpuOffload);
   const context = new Context(model, {
     contextSize,
     batchSize: options.batchSize,
@@ -40,14 +39,14 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
     sequences: options.parallel,
     threads: options.threads,
     threadsBatch: options.threadsBatch,
-    flashAttention,
+    flashAttention: options.flashAttention,
     unifiedKvCache: options.kvUnified,
   });
   // The projector's threads: the batch threads, as llama-server gives its mtmd context.
   const mtmd = options.mmproj
     ? MtmdContext.load(options.mmproj, model, { gpu: options.gpuLayers !== 0, threads: options.threadsBatch, warmup: true })
     : undefined;
-  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options, flashAttention), mtmd, {
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options, options.flashAttention), mtmd, {
     flashAttentionPerBatch: flashAttentionPerBatch(options.flashAttention, gpuOffload),
   });
   const vocab = model.vocab;

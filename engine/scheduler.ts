@@ -92,7 +92,7 @@ export class Scheduler {
   readonly #batchSize: number;
   /** Flash attention chosen batch by batch (engine/flashAttention.ts); its current setting. */
   readonly #flashAttentionPerBatch: boolean;
-  #flashAttentionOn = false;
+  #flashAttentionOn: boolean | undefined;
 
   constructor(
     model: Model,
@@ -241,7 +241,7 @@ export class Scheduler {
     }
   }
 
-  /** Sets flash attention for the batch just filled, where the engine chooses it per batch. */
+  /** Sets flash attention for the batch just filled, where the engine chooses it per batch (flashAttention.ts). */
   #chooseFlashAttention(): void {
     if (!this.#flashAttentionPerBatch) return;
     let promptTokens = 0;

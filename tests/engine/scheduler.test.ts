@@ -123,38 +123,49 @@ describe("Scheduler", () => {
 });
 
 describe("Scheduler choosing flash attention per batch (auto on the CPU)", () => {
-  test("on for batches carrying a long prompt, off for decode steps; the text is the plain path's", () => {
-    const plain = new Context(model, {
-      contextSize: 1024, batchSize: 64, microBatchSize: 64, sequences: 2, threads: 1, threadsBatch: 1, flashAttention: 0, unifiedKvCache: false,
+  test("off for a short suffix after a long cached prefix, on for the rest; the text is a plain scheduler's", () => {
+    const auto = new Context(model, {
+      contextSize: 1024, batchSize: 64, microBatchSize: 64, sequences: 2, threads: 1, threadsBatch: 1, flashAttention: -1, unifiedKvCache: false,
     });
-    const perBatch = new Scheduler(model, plain, 2, 64, undefined, undefined, { flashAttentionPerBatch: true });
-    let flash = false;
-    const setting: boolean[] = [];
-    const set = plain.setFlashAttention.bind(plain);
-    plain.setFlashAttention = (on) => {
+    const perBatch = new Scheduler(model, auto, 2, 64, undefined, undefined, { flashAttentionPerBatch: true });
+    let flash: boolean | undefined;
+    const setting: (boolean | undefined)[] = [];
+    const set = auto.setFlashAttention.bind(auto);
+    auto.setFlashAttention = (on) => {
       flash = on;
       set(on);
     };
-    const decode = plain.decode.bind(plain);
-    plain.decode = (batch) => {
+    const decode = auto.decode.bind(auto);
+    auto.decode = (batch) => {
       setting.push(flash);
       return decode(batch);
     };
+    const story = Array.from(model.vocab.tokenize("Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(30), true, true));
+    const turns = [story.slice(0, 400), story.slice(0, 408)];
+    const complete = (scheduler: Scheduler, tokens: number[]): JobUpdate[] => {
+      const updates: JobUpdate[] = [scheduler.submit({ id: nextId++, stop: [], renderSpecial: false, tokens, sampling: greedy, maxTokens: 3 })];
+      while (!scheduler.idle) updates.push(...scheduler.step());
+      return updates;
+    };
     try {
-      // 100 tokens: a 64-token chunk, then 36 after it (fewer than 64 prompt tokens), then decoding.
-      const tokens = Array.from(model.vocab.tokenize("Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(6), true, true)).slice(0, 100);
-      const updates: JobUpdate[] = [perBatch.submit({ id: nextId++, stop: [], renderSpecial: false, tokens, sampling: greedy, maxTokens: 6 })];
-      while (!perBatch.idle) updates.push(...perBatch.step());
-      expect(setting).toEqual([true, false, false, false, false, false, false]);
-
-      const id = nextId++;
-      const reference: JobUpdate[] = [scheduler.submit({ id, stop: [], renderSpecial: false, tokens, sampling: greedy, maxTokens: 6 })];
-      while (!scheduler.idle) reference.push(...scheduler.step());
-      expect(textOf(updates)).toBe(textOf(reference));
-      expect(textOf(updates).length).toBeGreaterThan(0);
+      // 400 tokens: six chunks of 64 with the kernel, the last 16 after 384 without (a short
+      // suffix too), then two decode steps with it.
+      const first = complete(perBatch, turns[0]!);
+      expect(setting).toEqual([true, true, true, true, true, true, false, true, true]);
+      // The second turn reuses the first's 400 tokens: 8 new ones attend over 400 (short suffix), then decoding.
+      setting.length = 0;
+      const second = complete(perBatch, turns[1]!);
+      const done = second.at(-1) as Extract<JobUpdate, { type: "done" }>;
+      // The first turn's answer continued the story, so a token or two of it is reused as well.
+      expect(done.cachedTokens).toBeGreaterThanOrEqual(400);
+      expect(setting).toEqual([false, true, true]);
+      for (const [turn, updates] of [first, second].entries()) {
+        const reference = complete(scheduler, turns[turn]!);
+        expect(textOf(updates)).toBe(textOf(reference));
+      }
     } finally {
       perBatch.dispose();
-      plain.free();
+      auto.free();
     }
   });
 });
