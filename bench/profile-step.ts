@@ -3,7 +3,7 @@
 // per-token figure with llama-server's own "eval time ... ms per token" (its log) or with
 // bench.ts's "server-reported decode" row to tell engine time from transport time.
 //
-//   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N]
+//   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]
 import { availableParallelism } from "node:os";
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
 import { resolveSampling } from "../core/index.ts";
@@ -19,7 +19,7 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!, process.argv[i + 1] ?? "");
 const modelPath = args.get("--model");
 if (!modelPath) {
-  console.error("usage: bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N]");
+  console.error("usage: bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]");
   process.exit(2);
 }
 const threads = Number(args.get("--threads") ?? availableParallelism());
@@ -47,6 +47,8 @@ timed(Vocab.prototype, "isEndOfGeneration", "eog");
 
 captureNativeLog(false);
 const model = Model.load(modelPath);
+// -1: auto, as the engine runs it (llama.cpp's choice, then per batch)
+const flashAttention = Number(args.get("--flash-attn") ?? -1);
 const context = new Context(model, {
   contextSize: 4096,
   batchSize: 512,
@@ -54,14 +56,15 @@ const context = new Context(model, {
   sequences: parallel,
   threads,
   threadsBatch: threads,
-  flashAttention: Number(args.get("--flash-attn") ?? 0),
+  flashAttention,
   unifiedKvCache: false,
 });
-const scheduler = new Scheduler(model, context, parallel, 512);
+const scheduler = new Scheduler(model, context, parallel, 512, undefined, undefined, { flashAttentionPerBatch: flashAttention === -1 });
 const sampling = resolveSampling(fromChatRequest({
   model: "m",
   messages: [{ role: "user", content: "x" }],
-  temperature: 0,
+  // greedy, or the API's own defaults (temperature 1 over the whole vocabulary)
+  ...(args.get("--sampling") === "defaults" ? {} : { temperature: 0 }),
   seed: 42,
 } as Parameters<typeof fromChatRequest>[0]).sampling);
 
