@@ -3,20 +3,13 @@
 // engine/flashAttention.ts's rule. In-process, no HTTP; each shape alternates on/off.
 //
 //   bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT] [--created on|off]
-import { availableParallelism } from "node:os";
 import { Batch } from "../ffi/batch.ts";
 import { Context } from "../ffi/context.ts";
 import { captureNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
+import { scriptArgs } from "./scriptArgs.ts";
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!, process.argv[i + 1] ?? "");
-const modelPath = args.get("--model");
-if (!modelPath) {
-  console.error("usage: bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT] [--created on|off]");
-  process.exit(2);
-}
-const threads = Number(args.get("--threads") ?? availableParallelism());
+const { args, modelPath, threads } = scriptArgs("bun bench/flash-attn-shapes.ts --model PATH [--threads N] [--repeats N] [--only TEXT] [--created on|off]");
 const repeats = Number(args.get("--repeats") ?? 5);
 const sequences = 16;
 const perSequence = 4096;

@@ -4,7 +4,6 @@
 // bench.ts's "server-reported decode" row to tell engine time from transport time.
 //
 //   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]
-import { availableParallelism } from "node:os";
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
 import { resolveSampling } from "../core/index.ts";
 import type { JobUpdate, RunnerJob } from "../engine/protocol.ts";
@@ -14,15 +13,11 @@ import { captureNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
 import { SamplerChain } from "../ffi/sampler.ts";
 import { Vocab } from "../ffi/vocab.ts";
+import { scriptArgs } from "./scriptArgs.ts";
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!, process.argv[i + 1] ?? "");
-const modelPath = args.get("--model");
-if (!modelPath) {
-  console.error("usage: bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]");
-  process.exit(2);
-}
-const threads = Number(args.get("--threads") ?? availableParallelism());
+const { args, modelPath, threads } = scriptArgs(
+  "bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]",
+);
 const parallel = Number(args.get("--parallel") ?? 4);
 const streams = Number(args.get("--streams") ?? 1);
 const maxTokens = Number(args.get("--max-tokens") ?? 64);

@@ -21,6 +21,17 @@ const SHORT_CHUNK_TOKENS = 64;
 const CACHED_TOKENS_PER_CHUNK_TOKEN = 16;
 
 /**
+ * The most tokens a micro-batch on the plain path holds (it materialises the attention scores):
+ * every micro-batch when off, none when on, and with the per-batch rule a short suffix beside
+ * one decoding token per other sequence.
+ */
+export function plainPathTokens(requested: number, gpuOffload: boolean, microBatch: number, sequences: number): number {
+  if (requested === FLASH_ATTENTION.off) return microBatch;
+  if (!flashAttentionPerBatch(requested, gpuOffload)) return 0;
+  return Math.min(microBatch, SHORT_CHUNK_TOKENS - 1 + sequences);
+}
+
+/**
  * The per-batch rule. `promptTokens`: prompt tokens in the batch (decoding sequences' single
  * tokens not counted); `deepestStart`: the most tokens any of those prompts already has cached.
  * Decode-only batches (no prompt tokens) keep the kernel.

@@ -46,7 +46,7 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   const mtmd = options.mmproj
     ? MtmdContext.load(options.mmproj, model, { gpu: options.gpuLayers !== 0, threads: options.threadsBatch, warmup: true })
     : undefined;
-  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options, options.flashAttention), mtmd, {
+  const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options), mtmd, {
     flashAttentionPerBatch: flashAttentionPerBatch(options.flashAttention, gpuOffload),
   });
   const vocab = model.vocab;
@@ -70,11 +70,11 @@ const MiB = 1024 * 1024;
 const DISK_BUDGET_FACTOR = 4;
 
 /** `flashAttention`: the context's; it decides the V cache's layout, so saved states follow it. */
-function promptCache(options: RunnerOptions, flashAttention: number): PromptCache | undefined {
+function promptCache(options: RunnerOptions): PromptCache | undefined {
   const ramBytes = options.cacheRamMiB * MiB;
   let disk: DiskCache | undefined;
   if (options.cacheDir) {
-    const build = `${lib().llama_print_system_info()?.toString() ?? ""} flash_attn=${flashAttention}`;
+    const build = `${lib().llama_print_system_info()?.toString() ?? ""} flash_attn=${options.flashAttention}`;
     const fingerprint = modelFingerprint(options.modelPath, build);
     disk = new DiskCache(options.cacheDir, fingerprint, Math.max(ramBytes, 1024 * MiB) * DISK_BUDGET_FACTOR);
   }

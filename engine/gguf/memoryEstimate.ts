@@ -2,6 +2,7 @@
 // decide what to evict before loading, not an exact account of llama.cpp's allocations.
 import { archValue, GgufError, type GgufMetadata, type GgufValue, readGgufMetadata, SkippedArray } from "./metadata.ts";
 import { splitParts } from "./split.ts";
+import { plainPathTokens } from "../flashAttention.ts";
 
 export interface EstimateOptions {
   /** Total context in tokens; 0 = the model's training context. */
@@ -14,7 +15,7 @@ export interface EstimateOptions {
   mmproj?: string;
   /** Tokens per decode step (default 512); the micro-batch is at most 512, as in the runner. */
   batchSize?: number;
-  /** 1 on, 0 off, -1 auto (default): only "off" materialises the attention scores. */
+  /** 1 on, 0 off, -1 auto (default; on the CPU, off for short suffixes: engine/flashAttention.ts). */
   flashAttention?: number;
 }
 
@@ -46,17 +47,20 @@ export async function estimateModelMemory(path: string, opts: EstimateOptions): 
   // Sliding-window layers may keep fewer cells; every layer is counted at full context (conservative).
   const kvBytes = contextSize * shape.headsKv.reduce((sum, heads) => sum + heads * (shape.keyLength + shape.valueLength), 0) * F16;
 
-  // Compute buffer: per micro-batch token, a few rows of n_embd and n_ff in f32; the attention
-  // scores only without flash attention; the logits twice (graph result and output buffer).
+  // Compute buffer: per micro-batch token, a few rows of n_embd and n_ff in f32, and the
+  // attention scores of the micro-batches on the plain path (without flash attention; auto on
+  // the CPU takes it for short suffixes only, so it is a smaller graph, and the buffer is the
+  // larger of the two); the logits twice (graph result and output buffer).
   // Against llama-server's log (compute + output buffers): Qwen2.5-0.5B shape, 4096 cells,
   // 4 sequences, flash attention auto: 38.8 MiB measured, 40.1 here; 8192 cells, 1 sequence,
   // flash attention off: 249.8 measured, 260.7 here; a 2-layer n_embd-64 Qwen: 4.2 and 3.6.
   const ubatch = Math.min(opts.batchSize ?? 512, 512);
   const attentionCells = opts.kvUnified ? contextSize : Math.ceil(contextSize / Math.max(1, opts.parallel));
-  const activations = ubatch * (4 * shape.embedding + 3 * shape.feedForward) * F32;
-  const scores = opts.flashAttention === 0 ? ubatch * attentionCells * shape.heads * F32 : 0;
+  const activationsPerToken = (4 * shape.embedding + 3 * shape.feedForward) * F32;
+  const plainTokens = plainPathTokens(opts.flashAttention ?? -1, opts.hasGpu && opts.gpuLayers !== 0, ubatch, Math.max(1, opts.parallel));
+  const graph = Math.max(ubatch * activationsPerToken, plainTokens * (activationsPerToken + attentionCells * shape.heads * F32));
   const logits = Math.max(1, opts.parallel) * shape.vocab * F32;
-  const computeBytes = activations + scores + 2 * logits;
+  const computeBytes = graph + 2 * logits;
 
   const mmprojBytes = opts.mmproj ? await fileSize(opts.mmproj) : 0;
 

@@ -61,6 +61,24 @@ describe("estimateModelMemory against llama-server's figures", () => {
     expect(e.computeBytes / MiB).toBeWithin(249.8 * 0.95, 249.8 * 1.1);
   }, 300_000);
 
+  test("auto on the CPU counts the scores of a short suffix on the plain path: nothing more at 4096 cells, the suffix graph at 32768", async () => {
+    const path = await generateModel(QWEN25_05B_Q8);
+    const estimate = (contextSize: number, parallel: number, flashAttention: number) =>
+      estimateModelMemory(path, { ...CPU, contextSize, parallel, flashAttention }).then((e) => e.computeBytes);
+    // 4 sequences of 1024 cells: the suffix graph (67 tokens) is smaller than a full micro-batch's.
+    expect(await estimate(4096, 4, -1)).toBe(await estimate(4096, 4, 1));
+    // One sequence of 32768 cells: the buffer is the suffix graph's, 64 tokens with their scores
+    // over every cell (14 heads, f32), instead of a 512-token micro-batch's activations
+    // (n_embd 896, n_ff 4864: 4 and 3 rows of each per token, f32).
+    const activations = (4 * 896 + 3 * 4864) * 4;
+    const expected = 64 * (activations + 32768 * 14 * 4) - 512 * activations;
+    const extra = (await estimate(32768, 1, -1)) - (await estimate(32768, 1, 1));
+    expect(extra / MiB).toBeCloseTo(expected / MiB, 1);
+    // With every layer on a GPU llama.cpp decides alone: no plain-path batches are counted.
+    const gpu = (flashAttention: number) => estimateModelMemory(path, { ...CPU, contextSize: 32768, parallel: 1, hasGpu: true, flashAttention }).then((e) => e.computeBytes);
+    expect(await gpu(-1)).toBe(await gpu(1));
+  }, 300_000);
+
   test("a 2-layer generated Qwen: KV 1 MiB at 4096 cells", async () => {
     const e = await estimateModelMemory(await generateModel(TINY_QWEN), { ...CPU, parallel: 2 });
     expect(e.kvBytes).toBe(1 * MiB);
