@@ -8,9 +8,9 @@
 //                      [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N]
 //                      [--patience SECONDS] [--json FILE] [--only ours|llama]
 //
-// Each round runs every phase (phases.ts); each phase starts one server with the phase's flags,
-// measures it, stops it, then does the same for the other (the order flips every round:
-// llama-server, ours, then ours, llama-server); medians are taken over all rounds.
+// Each round runs every phase (phases.ts); a phase starts both servers with the phase's flags
+// and measures them alternately, one at a time (which goes first flips from one measurement to
+// the next), then stops them; medians are taken over all rounds.
 // Measurements taken while other processes load the machine are retried.
 //
 // Exit codes: 0 when both servers ran and answered well-formed streams (whatever the ratios),
@@ -27,11 +27,11 @@ import { BenchError } from "./errors.ts";
 import { emptyMeasurements, type Measurements } from "./measurements.ts";
 import { parseArgs } from "./options.ts";
 import { setPatience } from "./load.ts";
-import { phaseServers, runPhase } from "./phases.ts";
+import { runPhase } from "./phases.ts";
 import { report } from "./report.ts";
-import { currentServer, killServerOnSignals, stopServer, type ServerName } from "./servers.ts";
+import { killServersOnSignals, stopAllServers, type ServerName } from "./servers.ts";
 
-killServerOnSignals();
+killServersOnSignals();
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -52,13 +52,9 @@ async function main(): Promise<number> {
   );
   const names: ServerName[] = options.only === "ours" ? ["ours"] : options.only === "llama" ? ["llama-server"] : ["llama-server", "ours"];
   const results: Partial<Record<ServerName, Measurements>> = {};
-  // One server at a time, never both at once.
+  for (const name of names) results[name] = emptyMeasurements();
   for (let round = 0; round < options.rounds; round++) {
-    for (const phase of options.phases) {
-      for (const name of phaseServers(phase, names, round)) {
-        await runPhase(phase, name, options, logDir, round, (results[name] ??= emptyMeasurements()));
-      }
-    }
+    for (const phase of options.phases) await runPhase(phase, names, options, logDir, round, results);
   }
   report(options, results);
   console.error(`bench took ${((performance.now() - started) / 60_000).toFixed(1)} minutes`);
@@ -68,7 +64,7 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  await stopServer(currentServer());
+  await stopAllServers();
   const e = error as Error;
   console.error(`bench failed: ${error instanceof BenchError ? e.message : `${e?.name}: ${e?.message}\n${e?.stack ?? ""}`}`);
   process.exitCode = 1;

@@ -1,5 +1,5 @@
-// Starting and stopping the server under test (one at a time): command lines, port, /health
-// wait, log file, and killing it when the bench is interrupted.
+// Starting and stopping the servers under test: command lines, port, /health wait, log file,
+// and killing them when the bench is interrupted.
 import type { Subprocess } from "bun";
 import { closeSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -16,10 +16,8 @@ export interface Server {
   logPath: string;
 }
 
-// The server running now, so that a failure or a signal can stop it.
-let current: Server | undefined;
-
-export const currentServer = (): Server | undefined => current;
+// The servers running now, so that a failure or a signal can stop them.
+const running = new Set<Server>();
 
 export async function freePort(): Promise<number> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -78,7 +76,7 @@ export async function startServer(name: string, cmd: string[], port: number, mod
     closeSync(fd);
   }
   const server: Server = { name, url: `http://127.0.0.1:${port}`, modelId, proc, logPath };
-  current = server;
+  running.add(server);
   const started = performance.now();
   const deadline = started + 180_000;
   while (performance.now() < deadline) {
@@ -111,7 +109,7 @@ export async function stopServer(server: Server | undefined): Promise<void> {
       await proc.exited;
     }
   }
-  if (current === server) current = undefined;
+  running.delete(server);
 }
 
 async function tail(path: string, lines = 30): Promise<string> {
@@ -122,12 +120,15 @@ async function tail(path: string, lines = 30): Promise<string> {
   }
 }
 
-/** On Ctrl-C or SIGTERM, kill the running server rather than leave it behind. */
-export function killServerOnSignals(): void {
+export async function stopAllServers(): Promise<void> {
+  for (const server of [...running]) await stopServer(server);
+}
+
+/** On Ctrl-C or SIGTERM, kill the running servers rather than leave them behind. */
+export function killServersOnSignals(): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      const proc = current?.proc;
-      if (proc && proc.exitCode === null) proc.kill("SIGKILL");
+      for (const { proc } of running) if (proc.exitCode === null) proc.kill("SIGKILL");
       process.exit(130);
     });
   }

@@ -1,6 +1,5 @@
 // Server-sent events from an async generator of frames. Built by hand (not Elysia's sse()) so
 // that a client disconnect reliably returns the generator, whose finally cancels the work.
-const encoder = new TextEncoder();
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -23,41 +22,44 @@ export interface SseOptions {
 }
 
 export function sseResponse(frames: AsyncGenerator<SseFrame, void, undefined>, options: SseOptions = {}): Response {
-  let pending: Promise<IteratorResult<SseFrame, void>> | undefined;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  let cancelled = false;
+  const source: Bun.DirectUnderlyingSource<Uint8Array> = {
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
+      // Bun's direct stream: frames go straight to the socket, without a chunk queue (the
+      // default stream's enqueue and TextEncoder were a tenth of the server's CPU per token).
+      const send = async (frame: SseFrame) => {
+        controller.write(formatFrame(frame));
+        const flushed = controller.flush();
+        if (typeof flushed !== "number") await flushed;
+      };
+      const keepAlive = options.keepAlive;
+      let ping: Timer | undefined;
+      if (keepAlive) ping = setInterval(() => void send(keepAlive.frame), keepAlive.everyMs);
       try {
-        pending ??= frames.next();
-        const result = options.keepAlive ? await raceKeepAlive(pending, options.keepAlive.everyMs) : await pending;
-        if (result === KEEP_ALIVE) {
-          controller.enqueue(encoder.encode(formatFrame(options.keepAlive!.frame)));
-          return;
+        for (;;) {
+          const result = await frames.next();
+          if (cancelled) return;
+          if (result.done) break;
+          ping?.refresh();
+          await send(result.value);
+          if (cancelled) return;
         }
-        pending = undefined;
-        if (result.done) controller.close();
-        else controller.enqueue(encoder.encode(formatFrame(result.value)));
+        controller.close();
       } catch (err) {
         // The generator turns errors into frames itself; anything left is a bug: end the stream.
-        controller.error(err);
+        controller.close(err as Error);
+      } finally {
+        clearInterval(ping);
       }
     },
     async cancel() {
+      cancelled = true;
       await frames.return(undefined);
     },
-  });
-  return new Response(stream, { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
-}
-
-const KEEP_ALIVE = Symbol("keep-alive");
-
-async function raceKeepAlive<T>(next: Promise<T>, ms: number): Promise<T | typeof KEEP_ALIVE> {
-  let timer: Timer | undefined;
-  const tick = new Promise<typeof KEEP_ALIVE>((resolve) => (timer = setTimeout(() => resolve(KEEP_ALIVE), ms)));
-  try {
-    return await Promise.race([next, tick]);
-  } finally {
-    clearTimeout(timer);
-  }
+  };
+  // The DOM typings in scope hide bun-types' overload for direct sources.
+  return new Response(new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>), { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
 }
 
 /**
