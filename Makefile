@@ -53,7 +53,7 @@ $(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh llama.cpp/cpu-fl
 llama: $(LLAMA_BIN)/libllama.so
 
 $(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
-	cc -O2 -shared -fPIC -o $@ ffi/shim.c \
+	cc -O2 -fopenmp -shared -fPIC -o $@ ffi/shim.c \
 	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include -Illama.cpp/src/tools/mtmd \
 	  -L$(LLAMA_BIN) -lmtmd -lllama -lggml -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
 

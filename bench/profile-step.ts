@@ -12,6 +12,7 @@ import { Context } from "../ffi/context.ts";
 import { captureNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
 import { SamplerChain } from "../ffi/sampler.ts";
+import { SamplingBatch } from "../ffi/samplingBatch.ts";
 import { Vocab } from "../ffi/vocab.ts";
 import { scriptArgs } from "./scriptArgs.ts";
 
@@ -36,7 +37,7 @@ function timed<T extends object>(proto: T, name: keyof T & string, bucket: keyof
   };
 }
 timed(Context.prototype, "decode", "decode");
-timed(SamplerChain.prototype, "sample", "sample");
+timed(SamplingBatch.prototype, "run", "sample");
 timed(Vocab.prototype, "piece", "piece");
 timed(Vocab.prototype, "isEndOfGeneration", "eog");
 

@@ -7,6 +7,7 @@ import type { Context } from "../ffi/context.ts";
 import type { Model } from "../ffi/model.ts";
 import type { MtmdContext } from "../ffi/mtmd.ts";
 import type { SamplerChain } from "../ffi/sampler.ts";
+import { SamplingBatch } from "../ffi/samplingBatch.ts";
 import { sharedPrefix } from "./cache/prefix.ts";
 import type { PromptCache } from "./cache/promptCache.ts";
 import { chooseSlot, contiguousSlot, type SlotMemory } from "./cache/slotChoice.ts";
@@ -82,6 +83,9 @@ export class Scheduler {
   readonly #context: Context;
   readonly #batch: Batch;
   readonly #slots: (Sequence | undefined)[];
+  readonly #sampling: SamplingBatch;
+  // Per slot, the token chosen in this step (sampled together, then handled one by one).
+  readonly #nextTokens: Int32Array;
   /** What each sequence's KV holds while it is free. */
   readonly #memory: SlotMemory[];
   readonly #queue: Waiting[] = [];
@@ -107,6 +111,8 @@ export class Scheduler {
     this.#context = context;
     this.#batch = new Batch(batchSize);
     this.#slots = new Array(sequences).fill(undefined);
+    this.#sampling = new SamplingBatch(sequences);
+    this.#nextTokens = new Int32Array(sequences);
     this.#memory = Array.from({ length: sequences }, () => ({ tokens: EMPTY, lastUsed: -Infinity }));
     this.#contextPerSequence = context.sizePerSequence;
     this.#cache = cache;
@@ -193,9 +199,10 @@ export class Scheduler {
       return updates;
     }
     for (const seq of this.#slots) if (seq) this.#advance(seq);
+    this.#chooseTokens();
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const seq = this.#slots[slot];
-      if (seq && seq.logitsIndex >= 0) this.#sample(slot, seq, updates);
+      if (seq && seq.logitsIndex >= 0) this.#sample(slot, seq, this.#nextTokens[slot]!, updates);
     }
     return updates;
   }
@@ -430,9 +437,8 @@ export class Scheduler {
     return 0;
   }
 
-  #sample(slot: number, seq: Sequence, updates: JobUpdate[]): void {
+  #sample(slot: number, seq: Sequence, token: number, updates: JobUpdate[]): void {
     const vocab = this.#model.vocab;
-    const token = this.#nextToken(seq);
     if (seq.generated === 0) seq.firstTokenAt = performance.now();
     if (vocab.isEndOfGeneration(token)) {
       this.#finish(slot, seq, "eos", updates);
@@ -459,15 +465,30 @@ export class Scheduler {
     return (seq.job.n ?? 1) > 1 ? { choice: seq.choice } : {};
   }
 
-  /** The sampled token, or the next forced one once the reasoning budget is spent. */
-  #nextToken(seq: Sequence): number {
+  /** Every sequence's next token: a forced one (the reasoning budget spent), or sampled, all
+   *  sampled sequences in one call (SamplingBatch). */
+  #chooseTokens(): void {
+    const places: number[] = [];
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const seq = this.#slots[slot];
+      if (!seq || seq.logitsIndex < 0) continue;
+      const forced = this.#forcedToken(seq);
+      if (forced === undefined) places[slot] = this.#sampling.add(seq.sampler, seq.logitsIndex);
+      else this.#nextTokens[slot] = forced;
+    }
+    if (this.#sampling.size === 0) return;
+    const sampled = this.#sampling.run(this.#context);
+    places.forEach((place, slot) => (this.#nextTokens[slot] = sampled[place]!));
+  }
+
+  /** The next forced token (accepted by the sampler), once the reasoning budget is spent. */
+  #forcedToken(seq: Sequence): number | undefined {
     if (seq.reasoning?.exhausted) {
       const close = this.#model.vocab.tokenize(seq.reasoning.close(), false, true);
       seq.forced.push(...close);
     }
     const forced = seq.forced.shift();
-    if (forced === undefined) return seq.sampler.sample(this.#context, seq.logitsIndex);
-    seq.sampler.acceptForced(forced);
+    if (forced !== undefined) seq.sampler.acceptForced(forced);
     return forced;
   }
 

@@ -21,6 +21,11 @@ export class SamplerChain {
     return this.#handle;
   }
 
+  /** The grammar consulted when the chain's pick breaks it (null: none). */
+  get grammarHandle(): Pointer | null {
+    return this.#grammar;
+  }
+
   /** Takes ownership of a sampler made by one of llama_sampler_init_*. */
   add(sampler: Pointer | bigint | null, what: string): void {
     const handle = asPointer(sampler);

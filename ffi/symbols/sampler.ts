@@ -21,6 +21,12 @@ export const samplerSymbols = {
     args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
     returns: FFIType.i32,
   },
+  // int32_t shim_sample_many(llama_context *, const llama_vocab *, int32_t n, const int32_t * idx,
+  //     llama_sampler * const * chains, llama_sampler * const * grammars, int32_t * tokens);
+  shim_sample_many: {
+    args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr],
+    returns: FFIType.i32,
+  },
   // llama_sampler * llama_sampler_init_greedy(void);
   llama_sampler_init_greedy: { args: [], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_dist(uint32_t seed);
