@@ -14,6 +14,7 @@ import { buildMediaPrompt, MediaInputError, MediaPrompt } from "./mediaPrompt.ts
 import { LineChannel } from "./channel.ts";
 import type { FromRunner, JobUpdate, RunnerJob, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
+import { warmUp } from "./warmUp.ts";
 import { runTokenizer } from "./tokenizerProcess.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
 
@@ -46,8 +47,10 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   const mtmd = options.mmproj
     ? MtmdContext.load(options.mmproj, model, { gpu: options.gpuLayers !== 0, threads: options.threadsBatch, warmup: true })
     : undefined;
+  const perBatch = flashAttentionPerBatch(options.flashAttention, gpuOffload);
+  warmUp(model, context, perBatch);
   const scheduler = new Scheduler(model, context, options.parallel, options.batchSize, promptCache(options), mtmd, {
-    flashAttentionPerBatch: flashAttentionPerBatch(options.flashAttention, gpuOffload),
+    flashAttentionPerBatch: perBatch,
   });
   const vocab = model.vocab;
   send({

@@ -26,8 +26,9 @@ export function sseResponse(frames: AsyncGenerator<SseFrame, void, undefined>, o
   const source: Bun.DirectUnderlyingSource<Uint8Array> = {
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
-      // Bun's direct stream: frames go straight to the socket, without a chunk queue (the
-      // default stream's enqueue and TextEncoder were a tenth of the server's CPU per token).
+      // Bun's direct stream: frames go straight to the socket as strings, without a chunk queue
+      // (the default stream's enqueue and TextEncoder were a fifth of the JavaScript profile of
+      // a streamed token), and one ping timer, refreshed per frame, instead of a race per frame.
       const send = async (frame: SseFrame) => {
         controller.write(formatFrame(frame));
         const flushed = controller.flush();
