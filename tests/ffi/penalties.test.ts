@@ -2,37 +2,23 @@
 // the same token, whether the candidates are still in vocabulary order (applied by index) or
 // already cut by top-k (the general path).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Batch } from "../../ffi/batch.ts";
-import { Context } from "../../ffi/context.ts";
+import type { Context } from "../../ffi/context.ts";
 import { lib } from "../../ffi/library.ts";
-import { Model } from "../../ffi/model.ts";
+import type { Model } from "../../ffi/model.ts";
 import { SamplerChain } from "../../ffi/sampler.ts";
-import { STORIES_260K } from "../support/models.ts";
+import { decodedPrompt, type DecodedPrompt } from "../support/decodedPrompt.ts";
 
+let prompt: DecodedPrompt;
 let model: Model;
 let context: Context;
-let batch: Batch;
-/** Batch indices of a few positions' logits. */
-const outputs: number[] = [];
+/** Batch indices of the last positions' logits. */
+let outputs: number[];
 
 beforeAll(() => {
-  model = Model.load(STORIES_260K);
-  context = new Context(model, {
-    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 1, threadsBatch: 1, flashAttention: -1, unifiedKvCache: false,
-  });
-  batch = new Batch(64);
-  const prompt = model.vocab.tokenize("Once upon a time, there was a little girl named Lily. She loved to play", true, true);
-  prompt.forEach((token, i) => {
-    const index = batch.add(token, i, 0, i >= prompt.length - 8);
-    if (i >= prompt.length - 8) outputs.push(index);
-  });
-  expect(context.decode(batch)).toBe(0);
+  prompt = decodedPrompt(8, 1);
+  ({ model, context, outputs } = prompt);
 });
-afterAll(() => {
-  batch.dispose();
-  context.free();
-  model.free();
-});
+afterAll(() => prompt.free());
 
 type Penalties = { lastN: number; repeat: number; freq: number; present: number };
 

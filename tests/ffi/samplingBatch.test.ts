@@ -2,39 +2,25 @@
 // exactly what sampling them one at a time picks, step after step, whatever each chain holds;
 // and the greedy shortcut (argmax over the raw logits) must agree with llama.cpp's greedy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Batch } from "../../ffi/batch.ts";
-import { Context } from "../../ffi/context.ts";
+import type { Context } from "../../ffi/context.ts";
 import { lib } from "../../ffi/library.ts";
-import { Model } from "../../ffi/model.ts";
+import type { Model } from "../../ffi/model.ts";
 import { SamplerChain } from "../../ffi/sampler.ts";
 import { SamplingBatch } from "../../ffi/samplingBatch.ts";
-import { STORIES_260K } from "../support/models.ts";
+import { decodedPrompt, type DecodedPrompt } from "../support/decodedPrompt.ts";
 
 const POSITIONS = 8;
+let prompt: DecodedPrompt;
 let model: Model;
 let context: Context;
-let batch: Batch;
-/** Batch indices of the last positions' logits: one "sequence" each for sampling. */
-const outputs: number[] = [];
+/** Batch indices of the last positions' logits. */
+let outputs: number[];
 
 beforeAll(() => {
-  model = Model.load(STORIES_260K);
-  context = new Context(model, {
-    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
-  });
-  batch = new Batch(64);
-  const prompt = model.vocab.tokenize("Once upon a time, there was a little girl named Lily. She loved to play", true, true);
-  prompt.forEach((token, i) => {
-    const index = batch.add(token, i, 0, i >= prompt.length - POSITIONS);
-    if (i >= prompt.length - POSITIONS) outputs.push(index);
-  });
-  expect(context.decode(batch)).toBe(0);
+  prompt = decodedPrompt(POSITIONS, 2);
+  ({ model, context, outputs } = prompt);
 });
-afterAll(() => {
-  batch.dispose();
-  context.free();
-  model.free();
-});
+afterAll(() => prompt.free());
 
 type Kind = "greedy" | "greedy-general" | "dist" | "top-k" | "grammar";
 const KINDS: Kind[] = ["greedy", "dist", "top-k", "grammar", "greedy-general", "dist", "top-k", "greedy"];
