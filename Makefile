@@ -52,6 +52,7 @@ $(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh llama.cpp/cpu-fl
 
 llama: $(LLAMA_BIN)/libllama.so
 
+# -fopenmp: batched sampling (shim_sample_many) runs on the OpenMP threads ggml's CPU backend uses.
 $(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
 	cc -O2 -fopenmp -shared -fPIC -o $@ ffi/shim.c \
 	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include -Illama.cpp/src/tools/mtmd \
