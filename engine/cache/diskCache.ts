@@ -1,7 +1,7 @@
 // Prompt-cache entries on disk, so a restarted runner answers a known conversation without
 // reprocessing it. One file per entry: a header naming the model and build it came from, the
 // tokens, then llama.cpp's sequence state. Files of another model or build are never loaded.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EntryList, type Entry, type Match } from "./entries.ts";
 
@@ -56,7 +56,10 @@ export class DiskCache {
   /** The entry's state, or undefined when the file is gone or no longer matches. */
   read(entry: DiskEntry): Uint8Array | undefined {
     try {
-      const bytes = new Uint8Array(readFileSync(entry.path));
+      // Mapped, not read: a fresh buffer of tens of MB took 65-85 ms to fill here (a page fault
+      // per 4 KiB), mapping the cached file 7-16 ms. Entries are replaced by rename and removed
+      // by unlink, never truncated, so the mapping stays valid while it is used.
+      const bytes = Bun.mmap(entry.path, { shared: false });
       const parsed = parse(bytes, this.fingerprint);
       if (parsed && parsed.tokens.length === entry.tokens.length) return parsed.state;
     } catch {
