@@ -72,7 +72,8 @@ const MiB = 1024 * 1024;
 /** The disk cache may hold this many times the memory cache's budget. */
 const DISK_BUDGET_FACTOR = 4;
 
-/** `flashAttention`: the context's; it decides the V cache's layout, so saved states follow it. */
+/** The disk cache's fingerprint carries the flash-attention setting the context was created
+ *  with: it decides the V cache's layout, so saved states follow it. */
 function promptCache(options: RunnerOptions): PromptCache | undefined {
   const ramBytes = options.cacheRamMiB * MiB;
   let disk: DiskCache | undefined;

@@ -84,8 +84,10 @@ export class Scheduler {
   readonly #batch: Batch;
   readonly #slots: (Sequence | undefined)[];
   readonly #sampling: SamplingBatch;
-  // Per slot, the token chosen in this step (sampled together, then handled one by one).
+  // Per slot, the token chosen in this step (sampled together, then handled one by one), and
+  // where in the sampling batch a sampled one is (-1: forced).
   readonly #nextTokens: Int32Array;
+  readonly #sampledAt: Int32Array;
   /** What each sequence's KV holds while it is free. */
   readonly #memory: SlotMemory[];
   readonly #queue: Waiting[] = [];
@@ -113,6 +115,7 @@ export class Scheduler {
     this.#slots = new Array(sequences).fill(undefined);
     this.#sampling = new SamplingBatch(sequences);
     this.#nextTokens = new Int32Array(sequences);
+    this.#sampledAt = new Int32Array(sequences);
     this.#memory = Array.from({ length: sequences }, () => ({ tokens: EMPTY, lastUsed: -Infinity }));
     this.#contextPerSequence = context.sizePerSequence;
     this.#cache = cache;
@@ -468,17 +471,19 @@ export class Scheduler {
   /** Every sequence's next token: a forced one (the reasoning budget spent), or sampled, all
    *  sampled sequences in one call (SamplingBatch). */
   #chooseTokens(): void {
-    const places: number[] = [];
+    this.#sampledAt.fill(-1);
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const seq = this.#slots[slot];
       if (!seq || seq.logitsIndex < 0) continue;
       const forced = this.#forcedToken(seq);
-      if (forced === undefined) places[slot] = this.#sampling.add(seq.sampler, seq.logitsIndex);
+      if (forced === undefined) this.#sampledAt[slot] = this.#sampling.add(seq.sampler, seq.logitsIndex);
       else this.#nextTokens[slot] = forced;
     }
     if (this.#sampling.size === 0) return;
     const sampled = this.#sampling.run(this.#context);
-    places.forEach((place, slot) => (this.#nextTokens[slot] = sampled[place]!));
+    this.#sampledAt.forEach((at, slot) => {
+      if (at >= 0) this.#nextTokens[slot] = sampled[at]!;
+    });
   }
 
   /** The next forced token (accepted by the sampler), once the reasoning budget is spent. */

@@ -2,6 +2,7 @@
 import type { Pointer } from "bun:ffi";
 import type { Context } from "./context.ts";
 import { lib } from "./library.ts";
+import { SamplingBatch } from "./samplingBatch.ts";
 import { asPointer } from "./strings.ts";
 
 export class SamplerChain {
@@ -64,11 +65,12 @@ export class SamplerChain {
     lib().llama_sampler_accept(this.handle, token);
   }
 
-  /** Samples from the logits at batch index idx and accepts the token (grammar included). */
+  /** Samples from the logits at batch index idx and accepts the token (grammar included); the
+   *  scheduler samples all its sequences at once through SamplingBatch itself. */
   sample(context: Context, idx: number): number {
-    const token = lib().shim_sample(context.handle, context.model.vocab.handle, idx, this.handle, this.#grammar);
-    if (token < 0) throw new Error("sampling failed: no logits at this batch index");
-    return token;
+    const one = new SamplingBatch(1);
+    one.add(this, idx);
+    return one.run(context)[0]!;
   }
 
   /** Feeds a prompt token to stateful samplers (penalties, DRY) without sampling. */

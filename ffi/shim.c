@@ -427,13 +427,6 @@ int32_t shim_sample_many(
     return 0;
 }
 
-int32_t shim_sample(
-        struct llama_context * ctx, const struct llama_vocab * vocab, int32_t idx,
-        struct llama_sampler * chain, struct llama_sampler * grammar) {
-    int32_t token = -1;
-    return shim_sample_many(ctx, vocab, 1, &idx, &chain, &grammar, &token) == 0 ? token : -1;
-}
-
 // A grammar that waits for a trigger: free text until a pattern matches, then constrained.
 // Patterns arrive joined by '\0' to keep the FFI flat.
 struct llama_sampler * shim_sampler_grammar_lazy(

@@ -15,12 +15,6 @@ export const samplerSymbols = {
   llama_sampler_free: { args: [FFIType.ptr], returns: FFIType.void },
   // void llama_sampler_accept(llama_sampler * smpl, llama_token token);
   llama_sampler_accept: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.void },
-  // int32_t shim_sample(llama_context *, const llama_vocab *, int32_t idx, llama_sampler * chain,
-  //     llama_sampler * grammar);
-  shim_sample: {
-    args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
-    returns: FFIType.i32,
-  },
   // int32_t shim_sample_many(llama_context *, const llama_vocab *, int32_t n, const int32_t * idx,
   //     llama_sampler * const * chains, llama_sampler * const * grammars, int32_t * tokens);
   shim_sample_many: {
