@@ -3,6 +3,7 @@
 // a hook only to the routes registered after it.
 import { Elysia, StatusMap } from "elysia";
 import { rawBodyOf } from "../api/http/body.ts";
+import { streamEnd } from "../api/http/sse.ts";
 import type { ServerMetrics } from "./registry.ts";
 
 /** The route label of a request no route answered (404): its path would be unbounded. */
@@ -35,9 +36,10 @@ export function metricsRoutes(metrics: ServerMetrics, resolveModel: (name: strin
     })
     .mapResponse((ctx) => {
       const response = (ctx as { response?: unknown }).response;
-      if (!(response instanceof Response) || !response.body || !isStream(response)) return;
+      const ended = response instanceof Response ? streamEnd(response) : undefined;
+      if (!ended) return;
       streaming.add(ctx.request);
-      return new Response(onEnd(response.body, () => record(ctx, response.status)), response);
+      void ended.then(() => record(ctx, (response as Response).status));
     })
     .onAfterResponse((ctx) => {
       if (streaming.has(ctx.request)) return;
@@ -49,10 +51,6 @@ export function metricsRoutes(metrics: ServerMetrics, resolveModel: (name: strin
       { detail: { tags: ["Server"], summary: "Prometheus metrics (text format 0.0.4)" } },
     )
     .as("global");
-}
-
-function isStream(response: Response): boolean {
-  return response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
 }
 
 function statusOf(ctx: AnsweredRequest): number {
@@ -81,33 +79,4 @@ function modelOf(ctx: AnsweredRequest, resolveModel: (name: string) => string | 
   }
   const name = typeof body === "object" && body !== null ? (body as { model?: unknown }).model : undefined;
   return typeof name === "string" ? (resolveModel(name) ?? "") : "";
-}
-
-/** The same bytes, calling `ended` once when the body is read to its end, fails, or is cancelled. */
-function onEnd(body: ReadableStream<Uint8Array>, ended: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let done = false;
-  const end = () => {
-    if (done) return;
-    done = true;
-    ended();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const chunk = await reader.read();
-        if (chunk.done) {
-          end();
-          controller.close();
-        } else controller.enqueue(chunk.value);
-      } catch (error) {
-        end();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      end();
-      return reader.cancel(reason);
-    },
-  });
 }

@@ -21,8 +21,18 @@ export interface SseOptions {
   keepAlive?: { everyMs: number; frame: SseFrame };
 }
 
+// Each SSE response's end (its last frame written, a failure, or the client gone): the metrics
+// time a stream by it without wrapping the body in another stream, which cost a stream hop per frame.
+const streamEnds = new WeakMap<Response, Promise<void>>();
+
+/** Resolves once this SSE response's body has ended; undefined for any other response. */
+export function streamEnd(response: Response): Promise<void> | undefined {
+  return streamEnds.get(response);
+}
+
 export function sseResponse(frames: AsyncGenerator<SseFrame, void, undefined>, options: SseOptions = {}): Response {
   let cancelled = false;
+  const { promise: ended, resolve: end } = Promise.withResolvers<void>();
   const source: Bun.DirectUnderlyingSource<Uint8Array> = {
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
@@ -52,15 +62,22 @@ export function sseResponse(frames: AsyncGenerator<SseFrame, void, undefined>, o
         controller.close(err as Error);
       } finally {
         clearInterval(ping);
+        end();
       }
     },
     async cancel() {
       cancelled = true;
-      await frames.return(undefined);
+      try {
+        await frames.return(undefined);
+      } finally {
+        end();
+      }
     },
   };
   // The DOM typings in scope hide bun-types' overload for direct sources.
-  return new Response(new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>), { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
+  const response = new Response(new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>), { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
+  streamEnds.set(response, ended);
+  return response;
 }
 
 /**
