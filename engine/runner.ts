@@ -15,6 +15,7 @@ import { LineChannel } from "./channel.ts";
 import type { FromRunner, JobUpdate, RunnerJob, RunnerOptions, ToRunner } from "./protocol.ts";
 import { Scheduler } from "./scheduler.ts";
 import { warmUp } from "./warmUp.ts";
+import { yieldToIo } from "./yieldToIo.ts";
 import { runTokenizer } from "./tokenizerProcess.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
 
@@ -139,7 +140,7 @@ export async function runRunner(): Promise<void> {
     if (updates.length > 0) send({ type: "updates", updates });
     if (scheduler.idle && inbox.length === 0) await nextMessage();
     // Let IPC messages (new jobs, cancellations) in between decode steps.
-    else await new Promise<void>((resolve) => setImmediate(resolve));
+    else await yieldToIo();
   }
 }
 
