@@ -59,7 +59,7 @@ function appErrorResponse(request: Request, path: string, error: unknown, code: 
 
 /** The route table. Protocol plugins shape their own errors; the rest answer in their path's shape. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
-  const app = new Elysia();
+  const app = new Elysia({ precompile: true });
   const routes = (options.routes ?? []).reduce((all, plugin) => all.use(plugin), new Elysia({ name: "extra-routes" }));
   return app
     .onRequest(bareRoutesAsV1(app))

@@ -8,6 +8,7 @@ import { ModelNames } from "./aliases.ts";
 import type { ModelSpec, ModelsConfig } from "./modelSpec.ts";
 import type { RunnerOptions } from "./protocol.ts";
 import { RunnerClient } from "./runnerClient.ts";
+import { warmRequestPath } from "./warmRequestPath.ts";
 
 export interface MemoryEstimate {
   ramBytes: number;
@@ -293,6 +294,8 @@ export class ModelRegistry {
       entry.capabilities = capabilities(template, traits, media);
       entry.contextPerSequence = info.contextPerSequence;
       entry.loaded = { spec, client, template, traits, media };
+      // Start-up work, never a reason to fail the load: a request would meet the same error.
+      await warmRequestPath(entry.loaded).catch(() => {});
       entry.status = "loaded";
       entry.lastUsed = performance.now();
       log(`model ${spec.id} loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -87,3 +87,20 @@ describe("Llama 3.3 template and tokenizer", () => {
     expect(result.usage.prompt_tokens).toBe(tokens.length);
   });
 });
+
+describe("a template that cannot render a conversation", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // The start-up warm-up renders a sample conversation too: its failure must not fail the load.
+    server = await startTestServer(await generateModel(TINY_QWEN), { contextSize: 1024 }, { chatTemplate: '{{ raise_exception("this template renders nothing") }}' });
+  });
+  afterAll(() => server.close());
+
+  test("still loads, and each request is refused with the template's error", async () => {
+    const response = await server.post("/v1/chat/completions", { model: server.modelId, messages: conversation, max_tokens: 1 });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as any;
+    expect(body.error.code).toBe("chat_template_error");
+    expect(body.error.message).toContain("this template renders nothing");
+  });
+});
