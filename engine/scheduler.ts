@@ -99,6 +99,8 @@ export class Scheduler {
   /** Flash attention chosen batch by batch (engine/flashAttention.ts); its current setting. */
   readonly #flashAttentionPerBatch: boolean;
   #flashAttentionOn: boolean | undefined;
+  /** Where a finished sequence's state is copied on its way to --cache-dir. */
+  #diskScratch: Uint8Array | undefined;
 
   constructor(
     model: Model,
@@ -581,7 +583,10 @@ export class Scheduler {
     // With --cache-dir every finished conversation is written out, so a restart can pick it up.
     const where = { memory: false, disk: true };
     if (tokens.length >= MIN_SAVED_TOKENS && this.#cache?.wants(tokens, where)) {
-      this.#cache.save(tokens, this.#context.saveSequence(slot), where);
+      // Written out at once and not kept, so one buffer serves every such save.
+      const state = this.#context.saveSequence(slot, this.#diskScratch);
+      this.#diskScratch = new Uint8Array(state.buffer);
+      this.#cache.save(tokens, state, where);
     }
   }
 

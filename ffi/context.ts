@@ -88,10 +88,12 @@ export class Context {
     lib().llama_memory_seq_cp(this.#memory, from, to, -1, -1);
   }
 
-  /** A sequence's KV state as bytes, for the prompt cache. */
-  saveSequence(seqId: number): Uint8Array {
+  /** A sequence's KV state as bytes, for the prompt cache. `reuse`: a buffer to write into when
+   *  it is large enough (its pages are already mapped: filling a fresh one costs a page fault
+   *  per 4 KiB, 65-85 ms for 21 MB on these VMs). */
+  saveSequence(seqId: number, reuse?: Uint8Array): Uint8Array {
     const size = Number(lib().llama_state_seq_get_size(this.handle, seqId));
-    const data = new Uint8Array(new ArrayBuffer(size));
+    const data = reuse && reuse.byteLength >= size ? reuse.subarray(0, size) : new Uint8Array(new ArrayBuffer(size));
     const written = Number(lib().llama_state_seq_get_data(this.handle, ptr(data), size, seqId));
     if (written !== size) throw new Error(`llama_state_seq_get_data wrote ${written} of ${size} bytes`);
     return data;

@@ -1,7 +1,7 @@
 // Prompt-cache entries on disk, so a restarted runner answers a known conversation without
 // reprocessing it. One file per entry: a header naming the model and build it came from, the
 // tokens, then llama.cpp's sequence state. Files of another model or build are never loaded.
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { EntryList, type Entry, type Match } from "./entries.ts";
 
@@ -69,7 +69,9 @@ export class DiskCache {
     return undefined;
   }
 
-  /** Writes an entry (a temp file renamed into place, so a crash leaves no half entry). */
+  /** Writes an entry (a temp file renamed into place, so a crash leaves no half entry). The
+   *  state is written from where it lies: copying it behind the header first cost another
+   *  fresh buffer of its size. */
   write(tokens: Int32Array, state: Uint8Array): void {
     if (this.#entries.covers(tokens)) return;
     const name = `${this.fingerprint}-${Bun.hash(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength)).toString(16)}.kv`;
@@ -77,17 +79,22 @@ export class DiskCache {
     const header = new TextEncoder().encode(JSON.stringify({ fingerprint: this.fingerprint, tokens: tokens.length, stateBytes: state.byteLength } satisfies Header));
     // Tokens start on a 4-byte boundary.
     const headerBytes = Math.ceil(header.length / 4) * 4;
-    const out = new Uint8Array(PREFIX_BYTES + headerBytes + tokens.byteLength + state.byteLength);
-    out.set(new TextEncoder().encode(MAGIC), 0);
-    new DataView(out.buffer).setUint32(MAGIC.length, headerBytes, true);
-    out.set(header, PREFIX_BYTES);
-    out.fill(0x20, PREFIX_BYTES + header.length, PREFIX_BYTES + headerBytes);
-    out.set(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength), PREFIX_BYTES + headerBytes);
-    out.set(state, PREFIX_BYTES + headerBytes + tokens.byteLength);
+    const head = new Uint8Array(PREFIX_BYTES + headerBytes + tokens.byteLength);
+    head.set(new TextEncoder().encode(MAGIC), 0);
+    new DataView(head.buffer).setUint32(MAGIC.length, headerBytes, true);
+    head.set(header, PREFIX_BYTES);
+    head.fill(0x20, PREFIX_BYTES + header.length, PREFIX_BYTES + headerBytes);
+    head.set(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength), PREFIX_BYTES + headerBytes);
     const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, out);
+    const fd = openSync(temp, "w");
+    try {
+      writeAll(fd, head);
+      writeAll(fd, state);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
-    this.#entries.add({ path, tokens: Int32Array.from(tokens), bytes: out.byteLength, lastUsed: performance.now() });
+    this.#entries.add({ path, tokens: Int32Array.from(tokens), bytes: head.byteLength + state.byteLength, lastUsed: performance.now() });
   }
 
   /** Reads only a file's header and tokens. */
@@ -128,4 +135,8 @@ function parse(bytes: Uint8Array, fingerprint: string): { tokens: Int32Array; st
   const stateAt = tokensAt + header.tokens * 4;
   if (bytes.length !== stateAt + header.stateBytes) return undefined;
   return { tokens: new Int32Array(bytes.slice(tokensAt, stateAt).buffer), state: bytes.subarray(stateAt) };
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }

@@ -2,7 +2,7 @@
 // states saved to host memory and to disk, n choices sharing one decoded prompt. The standard
 // throughout: an answer with the cache is the answer without it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache } from "../../engine/cache/diskCache.ts";
@@ -187,6 +187,37 @@ describe("prompt cache beyond the sequences", () => {
       const [plain] = reference.run([{ prompt, sampling: greedy, maxTokens: 16, cachePrompt: false }]);
       expect(textOf(restored!)).toBe(textOf(plain!));
       expect(doneOf(restored!).cachedTokens).toBeGreaterThan(doneOf(restored!).promptTokens / 2);
+    } finally {
+      after.free();
+      reference.free();
+    }
+  });
+
+  test("conversations written out one after another, longer then shorter, each come back whole", () => {
+    // Finished sequences go to disk through one reused buffer: the shorter state must not carry
+    // the longer one's bytes, nor the longer one's entry change when the buffer is reused.
+    const dir = tempDir();
+    const before = engine({ cache: new PromptCache(0, new DiskCache(dir, "model-a", 1 << 30)) });
+    const long = turn(STORY + " " + STORY, TURNS[0]!);
+    const short = turn("Tom had a big red ball. He liked to throw it high in the sky and catch it.", TURNS[0]!);
+    const [longAnswer] = before.run([{ prompt: long, sampling: greedy, maxTokens: 16 }]);
+    const [shortAnswer] = before.run([{ prompt: short, sampling: greedy, maxTokens: 16 }]);
+    before.free();
+    const sizes = readdirSync(dir).filter((f) => f.endsWith(".kv")).map((f) => statSync(join(dir, f)).size).sort((a, b) => a - b);
+    expect(sizes).toHaveLength(2);
+    // Each file holds its own state only: the shorter conversation's is the smaller.
+    expect(sizes[0]!).toBeLessThan(sizes[1]! * 0.8);
+
+    const after = engine({ cache: new PromptCache(0, new DiskCache(dir, "model-a", 1 << 30)) });
+    const reference = engine();
+    try {
+      for (const [prompt, answer] of [[long, longAnswer!], [short, shortAnswer!]] as const) {
+        const next = turn(prompt + textOf(answer), TURNS[1]!);
+        const [restored] = after.run([{ prompt: next, sampling: greedy, maxTokens: 16 }]);
+        const [plain] = reference.run([{ prompt: next, sampling: greedy, maxTokens: 16, cachePrompt: false }]);
+        expect(textOf(restored!)).toBe(textOf(plain!));
+        expect(doneOf(restored!).cachedTokens).toBeGreaterThan(doneOf(restored!).promptTokens / 2);
+      }
     } finally {
       after.free();
       reference.free();
