@@ -70,7 +70,7 @@ export function parseArgs(argv: string[]): Options {
     batchSize: 512,
     maxTokens: 64,
     runs: 3,
-    ttftRuns: 5,
+    ttftRuns: 10,
     concurrentRuns: 2,
     rounds: 2,
     phases: [...PHASES],
