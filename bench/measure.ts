@@ -115,29 +115,23 @@ export async function concurrentStreams(s: Session, mode: Sampling, streams: num
 }
 
 /**
- * Time to first token for a short prompt on an idle server, `runs` requests in one sample. Each
- * is measured right after an unmeasured one on the same server: a request that followed the
- * other server's (the two run side by side here) took 20-30 ms longer on both, most on ours
- * (three processes' state displaced, against one), a cost of this set-up, not of serving; a
- * server in use has just served its own request.
+ * Time to first token for a short prompt on an idle server. It is measured right after an
+ * unmeasured request on the same server: a request that followed the other server's (the two
+ * run side by side here) took 20-30 ms longer on both, ours by more, a cost of this set-up, not
+ * of serving; a server in use has just served its own request.
  */
-export async function shortTtft(s: Session, runs: number): Promise<void> {
+export async function shortTtft(s: Session): Promise<void> {
   await sample(
     s.server.proc.pid,
     s.m,
     async () => {
-      const ttfts: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        await s.short(4);
-        const r = await s.short(4);
-        s.m.ttftPromptTokens = r.promptTokens;
-        ttfts.push(r.ttftMs);
-      }
-      return ttfts;
+      await s.short(4);
+      return s.short(4);
     },
-    (ttfts, load) => {
-      s.m.ttftMs.push(...ttfts);
-      console.error(`  ttft: ${ttfts.map((t) => t.toFixed(0)).join(", ")} ms (${s.m.ttftPromptTokens} prompt tokens; ${load})`);
+    (r, load) => {
+      s.m.ttftPromptTokens = r.promptTokens;
+      s.m.ttftMs.push(r.ttftMs);
+      console.error(`  ttft: ${r.ttftMs.toFixed(0)} ms (${r.promptTokens} prompt tokens; ${load})`);
     },
   );
 }

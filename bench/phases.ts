@@ -63,7 +63,7 @@ export async function runPhase(
       }
       // One request at a time on each server in turn: a drift between two blocks of requests
       // went straight into the ratio.
-      for (let i = 0; i < options.ttftRuns; i++) await onEach((s) => shortTtft(s, 1));
+      for (let i = 0; i < options.ttftRuns; i++) await onEach((s) => shortTtft(s));
     } else if (phase === "16") {
       for (const s of sessions) await warmUp(s, options.modes.slice(0, 1));
       for (let i = 0; i < options.manyRuns; i++) {

@@ -483,9 +483,10 @@ export class Scheduler {
     }
     if (this.#sampling.size === 0) return;
     const sampled = this.#sampling.run(this.#context);
-    this.#sampledAt.forEach((at, slot) => {
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const at = this.#sampledAt[slot]!;
       if (at >= 0) this.#nextTokens[slot] = sampled[at]!;
-    });
+    }
   }
 
   /** The next forced token (accepted by the sampler), once the reasoning budget is spent. */

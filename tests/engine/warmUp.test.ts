@@ -4,7 +4,7 @@ import { Context } from "../../ffi/context.ts";
 import { Model } from "../../ffi/model.ts";
 import type { JobUpdate } from "../../engine/protocol.ts";
 import { Scheduler } from "../../engine/scheduler.ts";
-import { warmUpScheduler } from "../../engine/warmUp.ts";
+import { warmUp } from "../../engine/warmUp.ts";
 import { resolveSampling } from "../../core/index.ts";
 import { STORIES_260K } from "../support/models.ts";
 
@@ -17,14 +17,15 @@ afterAll(() => {
   model.free();
 });
 
-function newScheduler(): Scheduler {
+/** Flash attention chosen per batch, as the runner does on the CPU. */
+function newScheduler(): { scheduler: Scheduler; context: Context } {
   const context = new Context(model, {
     contextSize: 512, batchSize: 64, microBatchSize: 64, sequences: 2, threads: 1, threadsBatch: 1, flashAttention: -1, unifiedKvCache: false,
   });
   contexts.push(context);
-  const scheduler = new Scheduler(model, context, 2, 64);
+  const scheduler = new Scheduler(model, context, 2, 64, undefined, undefined, { flashAttentionPerBatch: true });
   schedulers.push(scheduler);
-  return scheduler;
+  return { scheduler, context };
 }
 
 let nextId = 1;
@@ -38,10 +39,10 @@ function answer(scheduler: Scheduler, prompt: string, sampling: ReturnType<typeo
 }
 
 test("after the warm-up jobs the scheduler is idle and answers as a fresh one does", () => {
-  const warmed = newScheduler();
-  warmUpScheduler(model, warmed);
+  const { scheduler: warmed, context } = newScheduler();
+  warmUp(model, context, warmed, true);
   expect(warmed.idle).toBe(true);
-  const fresh = newScheduler();
+  const { scheduler: fresh } = newScheduler();
   // The warm-up prompt ("Hello") is a prefix of this one: its cached KV is reused, not stale.
   for (const prompt of ["Hello there, said the cat", "Once upon a time"]) {
     const greedy = resolveSampling({ temperature: 0 });
