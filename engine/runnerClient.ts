@@ -7,6 +7,7 @@ import type { FromRunner, Job, JobUpdate, MediaRef, RunnerModelInfo, RunnerOptio
 import { TokenizerClient } from "./tokenizerClient.ts";
 import { bytesExceeded, tokensExceeded } from "./tokenizerLimits.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
+import { childEnv } from "./childEnv.ts";
 import { listenForChild } from "./socketDir.ts";
 import { crashReason } from "./crashReason.ts";
 
@@ -119,7 +120,7 @@ export class RunnerClient {
       const child = Bun.spawn(runnerCommand(), {
         // Quiet by default: a native crash's report is kept and summarised in one log line.
         stdio: ["ignore", "inherit", "pipe"],
-        env: { ...process.env, BUNLLAMA_CHANNEL: socketPath, ...(verbose ? {} : { GGML_NO_BACKTRACE: "1" }) },
+        env: childEnv(socketPath, verbose),
         onExit: (_proc, exitCode, signalCode) => {
           close();
           this.#channel = undefined;

@@ -7,6 +7,7 @@ import type { EngineErrorInfo } from "../core/index.ts";
 import { LineChannel } from "./channel.ts";
 import type { FromTokenizer, TokenizerInfo, ToTokenizer } from "./protocol.ts";
 import { TokenizerCrashes } from "./tokenizerCrashes.ts";
+import { childEnv } from "./childEnv.ts";
 import { listenForChild } from "./socketDir.ts";
 import { crashReason } from "./crashReason.ts";
 
@@ -114,12 +115,7 @@ export class TokenizerClient {
       this.#channel = channel;
       const child = Bun.spawn(this.options.command, {
         stdio: ["ignore", "inherit", "pipe"],
-        env: {
-          ...process.env,
-          BUNLLAMA_CHANNEL: socketPath,
-          BUNLLAMA_ROLE: "tokenizer",
-          ...(this.options.verbose ? {} : { GGML_NO_BACKTRACE: "1" }),
-        },
+        env: childEnv(socketPath, this.options.verbose, { BUNLLAMA_ROLE: "tokenizer" }),
         onExit: (_proc, exitCode, signalCode) => {
           close();
           this.#channel = undefined;
