@@ -47,7 +47,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
   try {
     const bias = params.ignoreEos ? endOfGenerationBias(model) : undefined;
     if (bias && bias.byteLength > 0) {
-      chain.add(l.llama_sampler_init_logit_bias(vocab.size, bias.byteLength / 8, bias), "end-of-generation bias");
+      chain.add(l.shim_sampler_logit_bias(vocab.size, bias.byteLength / 8, bias), "end-of-generation bias");
     }
     const penaltiesOn =
       params.repeatLastN !== 0 &&

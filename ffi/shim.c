@@ -294,6 +294,64 @@ struct llama_sampler * shim_sampler_penalties(int32_t n_vocab, int32_t last_n, f
     return llama_sampler_init(&shim_penalties_iface, p);
 }
 
+// llama_sampler_init_logit_bias's arithmetic (each listed token's logit plus its bias), as a
+// sampler of our own so that pick() can see which tokens it changes (see touched_tokens).
+struct shim_logit_bias {
+    int32_t            n_vocab;
+    int32_t            n;
+    llama_logit_bias * biases;
+};
+
+static const char * shim_logit_bias_name(const struct llama_sampler * smpl) {
+    (void) smpl;
+    return "logit-bias";
+}
+
+static void shim_logit_bias_apply(struct llama_sampler * smpl, llama_token_data_array * cur_p) {
+    const struct shim_logit_bias * b = smpl->ctx;
+    for (int32_t j = 0; j < b->n; j++) {
+        const llama_token token = b->biases[j].token;
+        if (token >= 0 && (size_t) token < cur_p->size && cur_p->data[token].id == token) {
+            cur_p->data[token].logit += b->biases[j].bias;
+            continue;
+        }
+        for (size_t i = 0; i < cur_p->size; i++) {
+            if (cur_p->data[i].id == token) {
+                cur_p->data[i].logit += b->biases[j].bias;
+                break;
+            }
+        }
+    }
+}
+
+static void shim_logit_bias_free(struct llama_sampler * smpl) {
+    struct shim_logit_bias * b = smpl->ctx;
+    if (!b) return;
+    free(b->biases);
+    free(b);
+}
+
+static struct llama_sampler_i shim_logit_bias_iface = {
+    .name   = shim_logit_bias_name,
+    .apply  = shim_logit_bias_apply,
+    .free   = shim_logit_bias_free,
+};
+
+struct llama_sampler * shim_sampler_logit_bias(int32_t n_vocab, int32_t n, const llama_logit_bias * biases) {
+    if (n_vocab <= 0 || n < 0) return NULL;
+    struct shim_logit_bias * b = calloc(1, sizeof(*b));
+    if (!b) return NULL;
+    b->n_vocab = n_vocab;
+    b->n       = n;
+    b->biases  = malloc(sizeof(llama_logit_bias) * (size_t) (n > 0 ? n : 1));
+    if (!b->biases) {
+        free(b);
+        return NULL;
+    }
+    if (n > 0) memcpy(b->biases, biases, sizeof(llama_logit_bias) * (size_t) n);
+    return llama_sampler_init(&shim_logit_bias_iface, b);
+}
+
 // Log-softmax of the raw logits at output idx: the chosen token's logprob, and the k most
 // likely tokens written to top_ids/top_logprobs in descending order.
 float shim_logprobs(
@@ -357,11 +415,89 @@ static llama_token argmax(const float * logits, int32_t n_vocab) {
     return 0;
 }
 
-static llama_token pick(const float * logits, int32_t n_vocab, llama_token_data * data,
+// Tokens a chain of our penalty and bias samplers can change, each once, into `out` (at most
+// `cap`); -1 when the chain holds another sampler before its last, or the tokens exceed `cap`.
+// Such samplers change each token's logit on its own, so the chain needs only these tokens.
+#define SHIM_MAX_TOUCHED 256
+static bool listed(const llama_token * ids, int32_t n, llama_token id) {
+    for (int32_t i = 0; i < n; i++) if (ids[i] == id) return true;
+    return false;
+}
+
+static int32_t touched_tokens(const struct llama_sampler * chain, llama_token * out, int32_t cap) {
+    const int32_t n_samplers = llama_sampler_chain_n(chain);
+    int32_t n = 0;
+    bool full = false;
+    for (int32_t s = 0; s < n_samplers - 1 && !full; s++) {
+        const struct llama_sampler * smpl = llama_sampler_chain_get((struct llama_sampler *) chain, s);
+        if (smpl->iface == &shim_penalties_iface) {
+            const struct shim_penalties * p = smpl->ctx;
+            for (int32_t i = 0; i < p->size; i++) {
+                const llama_token id = p->ring[(p->head + i) % p->last_n];
+                if (listed(out, n, id)) continue;
+                if (n == cap) { full = true; break; }
+                out[n++] = id;
+            }
+        } else if (smpl->iface == &shim_logit_bias_iface) {
+            const struct shim_logit_bias * b = smpl->ctx;
+            for (int32_t j = 0; j < b->n; j++) {
+                const llama_token id = b->biases[j].token;
+                if (id < 0 || id >= b->n_vocab || listed(out, n, id)) continue;
+                if (n == cap) { full = true; break; }
+                out[n++] = id;
+            }
+        } else {
+            full = true;
+        }
+    }
+    return full ? -1 : n;
+}
+
+// Greedy after penalty and bias samplers, without the 150k-entry candidate array: the touched
+// tokens go through the samplers in a small array, the rest keep their raw logits. The answer is
+// llama.cpp's greedy over the whole changed vocabulary: the first index at the highest logit.
+// Returns -1 when the chain is not of that form (the caller takes the general path).
+static llama_token sparse_greedy(float * logits, int32_t n_vocab, const struct llama_sampler * chain) {
+    const int32_t n_samplers = llama_sampler_chain_n(chain);
+    if (n_samplers < 2) return -1;
+    if (strcmp(llama_sampler_name(llama_sampler_chain_get((struct llama_sampler *) chain, n_samplers - 1)), "greedy") != 0) return -1;
+    if (isnan(logits[0])) return -1;
+    llama_token ids[SHIM_MAX_TOUCHED];
+    const int32_t n = touched_tokens(chain, ids, SHIM_MAX_TOUCHED);
+    if (n < 0) return -1;
+    llama_token_data small[SHIM_MAX_TOUCHED];
+    float raw[SHIM_MAX_TOUCHED];
+    for (int32_t i = 0; i < n; i++) {
+        raw[i] = logits[ids[i]];
+        small[i] = (llama_token_data) { ids[i], raw[i], 0.0f };
+    }
+    llama_token_data_array array = { small, (size_t) n, -1, false };
+    for (int32_t s = 0; s < n_samplers - 1; s++) llama_sampler_apply(llama_sampler_chain_get((struct llama_sampler *) chain, s), &array);
+    // The best untouched token: the touched ones hidden for one scan, then put back.
+    for (int32_t i = 0; i < n; i++) logits[ids[i]] = -INFINITY;
+    const llama_token rest = argmax(logits, n_vocab);
+    const float rest_logit = logits[rest];
+    for (int32_t i = 0; i < n; i++) logits[ids[i]] = raw[i];
+    llama_token best = rest;
+    float best_logit = rest_logit;
+    for (int32_t i = 0; i < n; i++) {
+        const float l = small[i].logit;
+        if (l > best_logit || (l == best_logit && small[i].id < best)) {
+            best = small[i].id;
+            best_logit = l;
+        }
+    }
+    return best;
+}
+
+// `logits` is written to only for a moment (sparse_greedy) and left as it was.
+static llama_token pick(float * logits, int32_t n_vocab, llama_token_data * data,
                         struct llama_sampler * chain, struct llama_sampler * grammar) {
     llama_token id;
     if (greedy_only(chain)) {
         id = argmax(logits, n_vocab);
+    } else if ((id = sparse_greedy(logits, n_vocab, chain)) >= 0) {
+        // penalties and biases, then greedy
     } else {
         fill_candidates(logits, n_vocab, data);
         llama_token_data_array array = { data, (size_t) n_vocab, -1, false };
@@ -399,7 +535,7 @@ int32_t shim_sample_many(
         struct llama_sampler * const * chains, struct llama_sampler * const * grammars, int32_t * tokens) {
     const int32_t n_vocab = llama_vocab_n_tokens(vocab);
     if (n <= 0 || n > SHIM_MAX_SAMPLED) return -1;
-    const float * logits[SHIM_MAX_SAMPLED];
+    float * logits[SHIM_MAX_SAMPLED];
     for (int32_t i = 0; i < n; i++) {
         logits[i] = llama_get_logits_ith(ctx, idx[i]);
         if (!logits[i]) return -1;

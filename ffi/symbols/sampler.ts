@@ -59,6 +59,9 @@ export const samplerSymbols = {
   // llama_sampler * llama_sampler_init_logit_bias(int32_t n_vocab, int32_t n_logit_bias,
   //     const llama_logit_bias * logit_bias);  (an array of {llama_token token; float bias;}, copied)
   llama_sampler_init_logit_bias: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
+  // llama_sampler * shim_sampler_logit_bias(int32_t n_vocab, int32_t n, const llama_logit_bias *);
+  //     (llama.cpp's arithmetic; the shim sees its tokens, so greedy after it skips the full candidate array)
+  shim_sampler_logit_bias: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_grammar(const llama_vocab *, const char * grammar_str, const char * root);
   llama_sampler_init_grammar: {
     args: [FFIType.ptr, FFIType.cstring, FFIType.cstring],

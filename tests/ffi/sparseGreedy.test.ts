@@ -1,0 +1,119 @@
+// Greedy after our bias and penalty samplers skips the full candidate array: only the tokens
+// those samplers change go through them, the rest keep their raw logits. It must pick what
+// llama.cpp's own samplers pick over the whole vocabulary, and leave the logits as they were.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Context } from "../../ffi/context.ts";
+import { lib } from "../../ffi/library.ts";
+import type { Model } from "../../ffi/model.ts";
+import { SamplerChain } from "../../ffi/sampler.ts";
+import { decodedPrompt, type DecodedPrompt } from "../support/decodedPrompt.ts";
+
+let prompt: DecodedPrompt;
+let model: Model;
+let context: Context;
+let outputs: number[];
+
+beforeAll(() => {
+  prompt = decodedPrompt(8, 1);
+  ({ model, context, outputs } = prompt);
+});
+afterAll(() => prompt.free());
+
+/** A seeded generator, so a failure reproduces. */
+function random(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+}
+
+/** The k most likely tokens at a position and their log-probabilities, from the raw logits. */
+function top(idx: number, k: number): { ids: number[]; logprobs: number[] } {
+  const ids = new Int32Array(k);
+  const logprobs = new Float32Array(k);
+  lib().shim_logprobs(context.handle, model.vocab.handle, idx, 0, k, ids, logprobs);
+  return { ids: Array.from(ids), logprobs: Array.from(logprobs) };
+}
+
+function biasBytes(biases: [number, number][]): Uint8Array {
+  const bytes = new Uint8Array(biases.length * 8);
+  const view = new DataView(bytes.buffer);
+  biases.forEach(([token, bias], i) => {
+    view.setInt32(i * 8, token, true);
+    view.setFloat32(i * 8 + 4, bias, true);
+  });
+  return bytes;
+}
+
+interface Setting {
+  biases: [number, number][];
+  lastN: number;
+  repeat: number;
+  freq: number;
+  present: number;
+  history: number[];
+}
+
+/** `topK` > 0 adds top-k after the penalties: the chain then takes the general path over every candidate. */
+function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number {
+  const l = lib();
+  const n = model.vocab.size;
+  const chain = new SamplerChain();
+  try {
+    const bias = biasBytes(s.biases);
+    chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
+    chain.add(
+      kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
+      "penalties",
+    );
+    if (topK > 0) chain.add(l.llama_sampler_init_top_k(topK), "top-k");
+    chain.add(l.llama_sampler_init_greedy(), "greedy");
+    for (const token of s.history) chain.accept(token);
+    return chain.sample(context, idx);
+  } finally {
+    chain.free();
+  }
+}
+
+describe("greedy after bias and penalties", () => {
+  test("picks what llama.cpp's samplers pick over the whole vocabulary (and so does the general path)", () => {
+    const next = random(11);
+    const size = model.vocab.size;
+    let compared = 0;
+    let changed = 0;
+    let touchedWon = 0;
+    for (const idx of outputs) {
+      const { ids } = top(idx, 8);
+      const plain = ids[0]!;
+      for (let trial = 0; trial < 60; trial++) {
+        // Biases on the leaders and on random tokens, pushing either way; histories that repeat
+        // the leaders, so penalties matter too.
+        const biases: [number, number][] = Array.from({ length: Math.floor(next() * 4) }, () => [
+          next() < 0.5 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
+          (next() - 0.5) * (next() < 0.2 ? 2e9 : 4 + next() * 16),
+        ]);
+        const lastN = 1 + Math.floor(next() * 64);
+        const history = Array.from({ length: Math.floor(next() * 2 * lastN) }, () =>
+          next() < 0.6 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
+        );
+        const s: Setting = { biases, lastN, repeat: 0.5 + next() * 2, freq: next() - 0.3, present: next() - 0.3, history };
+        const expected = pick("llama", s, idx);
+        expect(pick("ours", s, idx)).toBe(expected);
+        // Our bias sampler over the whole vocabulary, as chains that sample from a distribution use it.
+        expect(pick("ours", s, idx, 3)).toBe(pick("llama", s, idx, 3));
+        compared++;
+        if (expected !== plain) changed++;
+        if (biases.some(([t]) => t === expected) || history.includes(expected)) touchedWon++;
+      }
+    }
+    // Meaningful only if the samplers often moved the pick, and a changed token often won.
+    expect(changed).toBeGreaterThan(compared / 4);
+    expect(touchedWon).toBeGreaterThan(compared / 4);
+  });
+
+  test("leaves the logits as they were", () => {
+    for (const idx of outputs) {
+      const before = top(idx, 10);
+      const s: Setting = { biases: [[before.ids[0]!, -5]], lastN: 16, repeat: 1.5, freq: 0.2, present: 0.1, history: before.ids.slice(0, 6) };
+      expect(pick("ours", s, idx)).toBe(pick("llama", s, idx));
+      expect(top(idx, 10)).toEqual(before);
+    }
+  });
+});
