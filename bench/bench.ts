@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const logDir = mkdtempSync(join(tmpdir(), "bunllama-bench-"));
   console.error(
     `model ${options.model}\nthreads ${options.threads}, phases ${options.phases.join(",")}, sampling ${options.modes.join(",")}, ` +
-      `rounds ${options.rounds}; main: -np ${options.parallel} -c ${options.ctxSize}, max_tokens ${options.maxTokens}, ` +
+      `rounds ${options.rounds}; main: -np ${options.parallel} -c ${options.ctxSize}, max_tokens ${options.maxTokens} (single stream ${options.singleTokens}), ` +
       `${options.runs} single, ${options.concurrentRuns} concurrent per mode, ${options.ttftRuns} ttft; ` +
       `${options.manyStreams}: -c ${options.manyCtxSize}, ${options.manyRuns} per mode; ` +
       `conversation: -c ${options.convCtxSize}, ${options.convTurns} turns of ${options.convMaxTokens} tokens; ` +

@@ -57,17 +57,17 @@ export async function warmUp(s: Session, modes: Sampling[]): Promise<void> {
 }
 
 /** One stream at a time: decode tokens/s between the first content chunk and the finish chunk. */
-export async function singleStream(s: Session, mode: Sampling, label: string): Promise<void> {
+export async function singleStream(s: Session, mode: Sampling, tokens: number, label: string): Promise<void> {
   await sample(
     s.server.proc.pid,
     s.m,
     async () => {
-      const r = await s.long(mode);
+      const r = await s.long(mode, tokens);
       if (r.contentChunks < 2 || r.decodeMs <= 0) throw new BenchError(`${s.server.name}: a single content chunk: cannot time decoding`);
       return r;
     },
     (r, load) => {
-      checkAnswer(s.server, s.m, r, s.maxTokens, `single stream (${mode})`);
+      checkAnswer(s.server, s.m, r, tokens, `single stream (${mode})`);
       // Tokens after the first content chunk, over the time until the finishing chunk.
       const tps = ((r.completionTokens - r.firstChunkTokens) * 1000) / r.decodeMs;
       const samples = modeSamples(s.m, mode);

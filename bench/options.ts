@@ -21,6 +21,9 @@ export interface Options {
   parallel: number;
   batchSize: number;
   maxTokens: number;
+  /** Tokens of a single-stream measurement: longer than max_tokens, since one stream's decode is
+   *  timed over little more than a second otherwise, and this VM's stalls do not average out. */
+  singleTokens: number;
   runs: number;
   ttftRuns: number;
   concurrentRuns: number;
@@ -49,6 +52,7 @@ const ints: Record<string, keyof Options> = {
   "--parallel": "parallel",
   "--batch-size": "batchSize",
   "--max-tokens": "maxTokens",
+  "--single-tokens": "singleTokens",
   "--runs": "runs",
   "--ttft-runs": "ttftRuns",
   "--concurrent-runs": "concurrentRuns",
@@ -69,6 +73,7 @@ export function parseArgs(argv: string[]): Options {
     parallel: 4,
     batchSize: 512,
     maxTokens: 64,
+    singleTokens: 192,
     runs: 3,
     ttftRuns: 10,
     concurrentRuns: 2,
@@ -122,7 +127,7 @@ function usage(message: string): never {
   console.error(`bench: ${message}`);
   console.error(
     "usage: bun bench/bench.ts --model PATH [--llama-server PATH] [--threads N] [--ctx-size N] [--parallel N] " +
-      "[--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] " +
+      "[--max-tokens N] [--single-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] " +
       `[--phases ${PHASES.join(",")}] [--modes ${MODES.join(",")}] ` +
       "[--many-streams N] [--many-ctx-size N] [--many-runs N] [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N] " +
       "[--patience SECONDS] [--json FILE] [--only ours|llama]",

@@ -54,7 +54,7 @@ export async function runPhase(
     if (phase === "main") {
       for (const s of sessions) await warmUp(s, options.modes);
       for (let i = 0; i < options.runs; i++) {
-        for (const mode of modes(i)) await onEach((s) => singleStream(s, mode, `${s.server.name} single ${mode} #${i + 1}`));
+        for (const mode of modes(i)) await onEach((s) => singleStream(s, mode, options.singleTokens, `${s.server.name} single ${mode} #${i + 1}`));
       }
       for (let i = 0; i < options.concurrentRuns; i++) {
         for (const mode of modes(i)) {
