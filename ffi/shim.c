@@ -549,9 +549,14 @@ int32_t shim_sample_many(
         candidates = grown;
         candidates_cap = needed;
     }
-    if (n == 1) {
+    // pick() may hide logits for a moment (sparse_greedy): two picks from one row go one after the other.
+    bool shared_row = false;
+    for (int32_t i = 0; i < n && !shared_row; i++) {
+        for (int32_t j = 0; j < i; j++) if (logits[j] == logits[i]) { shared_row = true; break; }
+    }
+    if (n == 1 || shared_row) {
         // Filling one array in slices on two threads measured twice as slow as on one.
-        tokens[0] = pick(logits[0], n_vocab, candidates, chains[0], grammars[0]);
+        for (int32_t i = 0; i < n; i++) tokens[i] = pick(logits[i], n_vocab, candidates, chains[i], grammars[i]);
         return 0;
     }
     #pragma omp parallel num_threads(n_threads)

@@ -82,6 +82,36 @@ describe("SamplingBatch", () => {
     }
   });
 
+  test("chains sharing one logits row (greedy after penalties) pick what each picks alone", () => {
+    const l = lib();
+    const idx = outputs.at(-1)!;
+    const penalized = (history: number[]) => {
+      const c = new SamplerChain();
+      c.add(l.shim_sampler_penalties(model.vocab.size, 16, 3, 0.5, 0.5), "penalties");
+      c.add(l.llama_sampler_init_greedy(), "greedy");
+      for (const token of history) c.accept(token);
+      return c;
+    };
+    // Each history pushes a different set of tokens down, so the picks differ.
+    const histories = Array.from({ length: 8 }, (_, i) => Array.from({ length: i }, (_, j) => j * 7 + i));
+    const together = histories.map(penalized);
+    const alone = histories.map(penalized);
+    const sampling = new SamplingBatch(histories.length);
+    try {
+      for (let step = 0; step < 5; step++) {
+        together.forEach((c) => sampling.add(c, idx));
+        const batched = Array.from(sampling.run(context));
+        const single = alone.map((c) => {
+          sampling.add(c, idx);
+          return sampling.run(context)[0]!;
+        });
+        expect(batched).toEqual(single);
+      }
+    } finally {
+      for (const c of [...together, ...alone]) c.free();
+    }
+  });
+
   test("a grammar steers the pick: every sampled piece is lowercase letters or spaces", () => {
     const sampling = new SamplingBatch(POSITIONS);
     const chains = outputs.map((_, i) => chain("grammar", i));
