@@ -7,6 +7,7 @@ import { lib } from "../../ffi/library.ts";
 import type { Model } from "../../ffi/model.ts";
 import { SamplerChain } from "../../ffi/sampler.ts";
 import { decodedPrompt, type DecodedPrompt } from "../support/decodedPrompt.ts";
+import { seededRandom } from "../support/random.ts";
 
 let prompt: DecodedPrompt;
 let model: Model;
@@ -42,11 +43,6 @@ function pick(kind: "llama" | "shim", p: Penalties, history: number[], idx: numb
   }
 }
 
-/** A seeded generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-}
-
 describe("shim_sampler_penalties", () => {
   const settings: Penalties[] = [
     { lastN: 64, repeat: 1.1, freq: 0, present: 0 },
@@ -56,7 +52,7 @@ describe("shim_sampler_penalties", () => {
   ];
 
   test("picks what llama.cpp's penalties pick, over many windows (vocabulary order and after top-k)", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     let changed = 0;
     let compared = 0;
     for (const idx of outputs) {

@@ -2,33 +2,20 @@
 // those samplers change go through them, the rest keep their raw logits. It must pick what
 // llama.cpp's own samplers pick over the whole vocabulary, and leave the logits as they were.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Context } from "../../ffi/context.ts";
 import { lib } from "../../ffi/library.ts";
-import type { Model } from "../../ffi/model.ts";
 import { SamplerChain } from "../../ffi/sampler.ts";
 import { decodedPrompt, type DecodedPrompt } from "../support/decodedPrompt.ts";
+import { seededRandom } from "../support/random.ts";
 
 let prompt: DecodedPrompt;
-let model: Model;
-let context: Context;
-let outputs: number[];
-
-beforeAll(() => {
-  prompt = decodedPrompt(8, 1);
-  ({ model, context, outputs } = prompt);
-});
+beforeAll(() => (prompt = decodedPrompt(8, 1)));
 afterAll(() => prompt.free());
-
-/** A seeded generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-}
 
 /** The k most likely tokens at a position and their log-probabilities, from the raw logits. */
 function top(idx: number, k: number): { ids: number[]; logprobs: number[] } {
   const ids = new Int32Array(k);
   const logprobs = new Float32Array(k);
-  lib().shim_logprobs(context.handle, model.vocab.handle, idx, 0, k, ids, logprobs);
+  lib().shim_logprobs(prompt.context.handle, prompt.model.vocab.handle, idx, 0, k, ids, logprobs);
   return { ids: Array.from(ids), logprobs: Array.from(logprobs) };
 }
 
@@ -54,7 +41,7 @@ interface Setting {
 /** `topK` > 0 adds top-k after the penalties: the chain then takes the general path over every candidate. */
 function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number {
   const l = lib();
-  const n = model.vocab.size;
+  const n = prompt.model.vocab.size;
   const chain = new SamplerChain();
   try {
     const bias = biasBytes(s.biases);
@@ -66,7 +53,7 @@ function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number
     if (topK > 0) chain.add(l.llama_sampler_init_top_k(topK), "top-k");
     chain.add(l.llama_sampler_init_greedy(), "greedy");
     for (const token of s.history) chain.accept(token);
-    return chain.sample(context, idx);
+    return chain.sample(prompt.context, idx);
   } finally {
     chain.free();
   }
@@ -74,12 +61,12 @@ function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number
 
 describe("greedy after bias and penalties", () => {
   test("picks what llama.cpp's samplers pick over the whole vocabulary (and so does the general path)", () => {
-    const next = random(11);
-    const size = model.vocab.size;
+    const next = seededRandom(11);
+    const size = prompt.model.vocab.size;
     let compared = 0;
     let changed = 0;
     let touchedWon = 0;
-    for (const idx of outputs) {
+    for (const idx of prompt.outputs) {
       const { ids } = top(idx, 8);
       const plain = ids[0]!;
       for (let trial = 0; trial < 60; trial++) {
@@ -109,7 +96,7 @@ describe("greedy after bias and penalties", () => {
   });
 
   test("leaves the logits as they were", () => {
-    for (const idx of outputs) {
+    for (const idx of prompt.outputs) {
       const before = top(idx, 10);
       const s: Setting = { biases: [[before.ids[0]!, -5]], lastN: 16, repeat: 1.5, freq: 0.2, present: 0.1, history: before.ids.slice(0, 6) };
       expect(pick("ours", s, idx)).toBe(pick("llama", s, idx));
