@@ -90,7 +90,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       chain.add(l.llama_sampler_init_greedy(), "greedy");
       return chain;
     }
-    if (params.topK > 0) chain.add(l.llama_sampler_init_top_k(params.topK), "top-k");
+    if (params.topK > 0) chain.add(l.shim_sampler_top_k(params.topK), "top-k");
     if (params.topP < 1) chain.add(l.llama_sampler_init_top_p(params.topP, 1), "top-p");
     if (params.minP > 0) chain.add(l.llama_sampler_init_min_p(params.minP, 1), "min-p");
     if (params.xtcProbability > 0) {

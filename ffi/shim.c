@@ -352,6 +352,46 @@ struct llama_sampler * shim_sampler_logit_bias(int32_t n_vocab, int32_t n, const
     return llama_sampler_init(&shim_logit_bias_iface, b);
 }
 
+// llama.cpp's top-k, wrapped so that pick() can read k (sparse_top_k); it applies llama.cpp's own.
+struct shim_top_k {
+    int32_t                k;
+    struct llama_sampler * inner;
+};
+
+static const char * shim_top_k_name(const struct llama_sampler * smpl) {
+    (void) smpl;
+    return "top-k";
+}
+
+static void shim_top_k_apply(struct llama_sampler * smpl, llama_token_data_array * cur_p) {
+    llama_sampler_apply(((struct shim_top_k *) smpl->ctx)->inner, cur_p);
+}
+
+static void shim_top_k_free(struct llama_sampler * smpl) {
+    struct shim_top_k * t = smpl->ctx;
+    if (!t) return;
+    llama_sampler_free(t->inner);
+    free(t);
+}
+
+static struct llama_sampler_i shim_top_k_iface = {
+    .name   = shim_top_k_name,
+    .apply  = shim_top_k_apply,
+    .free   = shim_top_k_free,
+};
+
+struct llama_sampler * shim_sampler_top_k(int32_t k) {
+    struct shim_top_k * t = calloc(1, sizeof(*t));
+    if (!t) return NULL;
+    t->k = k;
+    t->inner = llama_sampler_init_top_k(k);
+    if (!t->inner) {
+        free(t);
+        return NULL;
+    }
+    return llama_sampler_init(&shim_top_k_iface, t);
+}
+
 // Log-softmax of the raw logits at output idx: the chosen token's logprob, and the k most
 // likely tokens written to top_ids/top_logprobs in descending order.
 float shim_logprobs(
@@ -415,8 +455,8 @@ static llama_token argmax(const float * logits, int32_t n_vocab) {
     return 0;
 }
 
-// Tokens a chain of our penalty and bias samplers can change, each once, into `out` (at most
-// `cap`); -1 when the chain holds another sampler before its last, or the tokens exceed `cap`.
+// Tokens the chain's first `count` samplers (ours: penalties, bias) can change, each once, into
+// `out` (at most `cap`); -1 when one of them is another sampler, or the tokens exceed `cap`.
 // Such samplers change each token's logit on its own, so the chain needs only these tokens.
 #define SHIM_MAX_TOUCHED 256
 static bool listed(const llama_token * ids, int32_t n, llama_token id) {
@@ -424,11 +464,10 @@ static bool listed(const llama_token * ids, int32_t n, llama_token id) {
     return false;
 }
 
-static int32_t touched_tokens(const struct llama_sampler * chain, llama_token * out, int32_t cap) {
-    const int32_t n_samplers = llama_sampler_chain_n(chain);
+static int32_t touched_tokens(const struct llama_sampler * chain, int32_t count, llama_token * out, int32_t cap) {
     int32_t n = 0;
     bool full = false;
-    for (int32_t s = 0; s < n_samplers - 1 && !full; s++) {
+    for (int32_t s = 0; s < count && !full; s++) {
         const struct llama_sampler * smpl = llama_sampler_chain_get((struct llama_sampler *) chain, s);
         if (smpl->iface == &shim_penalties_iface) {
             const struct shim_penalties * p = smpl->ctx;
@@ -463,7 +502,7 @@ static llama_token sparse_greedy(float * logits, int32_t n_vocab, const struct l
     if (strcmp(llama_sampler_name(llama_sampler_chain_get((struct llama_sampler *) chain, n_samplers - 1)), "greedy") != 0) return -1;
     if (isnan(logits[0])) return -1;
     llama_token ids[SHIM_MAX_TOUCHED];
-    const int32_t n = touched_tokens(chain, ids, SHIM_MAX_TOUCHED);
+    const int32_t n = touched_tokens(chain, n_samplers - 1, ids, SHIM_MAX_TOUCHED);
     if (n < 0) return -1;
     llama_token_data small[SHIM_MAX_TOUCHED];
     float raw[SHIM_MAX_TOUCHED];
@@ -490,7 +529,101 @@ static llama_token sparse_greedy(float * logits, int32_t n_vocab, const struct l
     return best;
 }
 
-// `logits` is written to only for a moment (sparse_greedy) and left as it was.
+// Top-k after our bias and penalty samplers, without the 150k-entry candidate array: the k+1
+// best untouched tokens come from one scan of the raw logits (touched ones hidden, as in
+// sparse_greedy), merged with the touched tokens as the samplers left them. The k best, sorted,
+// are what llama.cpp's top-k leaves, and the rest of the chain runs on them. Where two of the
+// first k+1 tie, the order llama.cpp's partial sort gives them is its own: the general path then.
+// Returns -1 when the chain is not of that form.
+#define SHIM_MAX_TOP_K 128
+typedef struct { float logit; llama_token id; } shim_scored;
+
+static void heap_sift_down(shim_scored * heap, int32_t size, int32_t i) {
+    for (;;) {
+        int32_t least = i;
+        const int32_t l = 2 * i + 1, r = l + 1;
+        if (l < size && heap[l].logit < heap[least].logit) least = l;
+        if (r < size && heap[r].logit < heap[least].logit) least = r;
+        if (least == i) return;
+        const shim_scored tmp = heap[i];
+        heap[i] = heap[least];
+        heap[least] = tmp;
+        i = least;
+    }
+}
+
+static int by_logit_descending(const void * a, const void * b) {
+    const float x = ((const shim_scored *) a)->logit, y = ((const shim_scored *) b)->logit;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static llama_token sparse_top_k(float * logits, int32_t n_vocab, llama_token_data * data, struct llama_sampler * chain) {
+    const int32_t n_samplers = llama_sampler_chain_n(chain);
+    int32_t at = -1;
+    for (int32_t s = 0; s < n_samplers && at < 0; s++) {
+        const struct llama_sampler * smpl = llama_sampler_chain_get(chain, s);
+        if (smpl->iface == &shim_top_k_iface) at = s;
+        else if (smpl->iface != &shim_penalties_iface && smpl->iface != &shim_logit_bias_iface) return -1;
+    }
+    if (at < 0) return -1;
+    const int32_t k = ((const struct shim_top_k *) llama_sampler_chain_get(chain, at)->ctx)->k;
+    if (k <= 0 || k > SHIM_MAX_TOP_K || k + 1 > n_vocab) return -1;
+    llama_token ids[SHIM_MAX_TOUCHED];
+    const int32_t n = touched_tokens(chain, at, ids, SHIM_MAX_TOUCHED);
+    if (n < 0) return -1;
+    llama_token_data small[SHIM_MAX_TOUCHED];
+    float raw[SHIM_MAX_TOUCHED];
+    for (int32_t i = 0; i < n; i++) {
+        raw[i] = logits[ids[i]];
+        small[i] = (llama_token_data) { ids[i], raw[i], 0.0f };
+    }
+    llama_token_data_array touched = { small, (size_t) n, -1, false };
+    for (int32_t s = 0; s < at; s++) llama_sampler_apply(llama_sampler_chain_get(chain, s), &touched);
+
+    // The k+1 best untouched logits: a min-heap, most entries rejected by one comparison.
+    shim_scored best[SHIM_MAX_TOP_K + 1 + SHIM_MAX_TOUCHED];
+    const int32_t m = k + 1;
+    int32_t size = 0;
+    for (int32_t i = 0; i < n; i++) logits[ids[i]] = -INFINITY;
+    for (int32_t i = 0; i < m; i++) best[size++] = (shim_scored) { logits[i], i };
+    for (int32_t j = m / 2 - 1; j >= 0; j--) heap_sift_down(best, m, j);
+    // Blocks of 16 whose maximum does not beat the heap's least are skipped (almost all of them
+    // once the heap holds good values); the maximum of a block is a loop the compiler vectorizes.
+    float least = best[0].logit;
+    int32_t i = m;
+    for (; i + 16 <= n_vocab; i += 16) {
+        float block = -INFINITY;
+        for (int32_t j = 0; j < 16; j++) block = logits[i + j] > block ? logits[i + j] : block;
+        if (!(block > least)) continue;
+        for (int32_t j = i; j < i + 16; j++) {
+            if (!(logits[j] > least)) continue;
+            best[0] = (shim_scored) { logits[j], j };
+            heap_sift_down(best, m, 0);
+            least = best[0].logit;
+        }
+    }
+    for (; i < n_vocab; i++) {
+        if (!(logits[i] > least)) continue;
+        best[0] = (shim_scored) { logits[i], i };
+        heap_sift_down(best, m, 0);
+        least = best[0].logit;
+    }
+    for (int32_t j = 0; j < n; j++) logits[ids[j]] = raw[j];
+    // A hidden token in the heap (fewer than k+1 others above -inf) makes the scan unusable.
+    for (int32_t i = 0; i < size; i++) if (isinf(best[i].logit) && best[i].logit < 0) return -1;
+    for (int32_t i = 0; i < n; i++) best[size++] = (shim_scored) { small[i].logit, small[i].id };
+    qsort(best, (size_t) size, sizeof(best[0]), by_logit_descending);
+    for (int32_t i = 0; i < m; i++) {
+        if (isnan(best[i].logit)) return -1;
+        if (i > 0 && best[i].logit == best[i - 1].logit) return -1;
+    }
+    for (int32_t i = 0; i < k; i++) data[i] = (llama_token_data) { best[i].id, best[i].logit, 0.0f };
+    llama_token_data_array array = { data, (size_t) k, -1, true };
+    for (int32_t s = at + 1; s < n_samplers; s++) llama_sampler_apply(llama_sampler_chain_get(chain, s), &array);
+    return array.selected >= 0 ? array.data[array.selected].id : -1;
+}
+
+// `logits` is written to only for a moment (sparse_greedy, sparse_top_k) and left as it was.
 static llama_token pick(float * logits, int32_t n_vocab, llama_token_data * data,
                         struct llama_sampler * chain, struct llama_sampler * grammar) {
     llama_token id;
@@ -498,6 +631,8 @@ static llama_token pick(float * logits, int32_t n_vocab, llama_token_data * data
         id = argmax(logits, n_vocab);
     } else if ((id = sparse_greedy(logits, n_vocab, chain)) >= 0) {
         // penalties and biases, then greedy
+    } else if ((id = sparse_top_k(logits, n_vocab, data, chain)) >= 0) {
+        // penalties and biases, then top-k and the rest on k candidates
     } else {
         fill_candidates(logits, n_vocab, data);
         llama_token_data_array array = { data, (size_t) n_vocab, -1, false };

@@ -27,6 +27,9 @@ export const samplerSymbols = {
   llama_sampler_init_dist: { args: [FFIType.u32], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_top_k(int32_t k);
   llama_sampler_init_top_k: { args: [FFIType.i32], returns: FFIType.ptr },
+  // llama_sampler * shim_sampler_top_k(int32_t k);  (llama.cpp's top-k; the shim reads k, so top-k after
+  //     our bias and penalties skips the full candidate array)
+  shim_sampler_top_k: { args: [FFIType.i32], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_top_p(float p, size_t min_keep);
   llama_sampler_init_top_p: { args: [FFIType.f32, FFIType.u64], returns: FFIType.ptr },
   // llama_sampler * llama_sampler_init_min_p(float p, size_t min_keep);

@@ -1,6 +1,6 @@
-// Greedy after our bias and penalty samplers skips the full candidate array: only the tokens
-// those samplers change go through them, the rest keep their raw logits. It must pick what
-// llama.cpp's own samplers pick over the whole vocabulary, and leave the logits as they were.
+// Greedy and top-k after our bias and penalty samplers skip the full candidate array: only the
+// tokens those samplers change go through them, the rest keep their raw logits. They must pick
+// what llama.cpp's own samplers pick over the whole vocabulary, and leave the logits as they were.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { lib } from "../../ffi/library.ts";
 import { SamplerChain } from "../../ffi/sampler.ts";
@@ -100,6 +100,83 @@ describe("greedy after bias and penalties", () => {
       const before = top(idx, 10);
       const s: Setting = { biases: [[before.ids[0]!, -5]], lastN: 16, repeat: 1.5, freq: 0.2, present: 0.1, history: before.ids.slice(0, 6) };
       expect(pick("ours", s, idx)).toBe(pick("llama", s, idx));
+      expect(top(idx, 10)).toEqual(before);
+    }
+  });
+});
+
+interface TopKSetting extends Setting {
+  k: number;
+  topP: number;
+  temperature: number;
+  seed: number;
+}
+
+/** Bias, penalties, top-k, top-p, temperature, dist: five picks in a row (each accepted). */
+function topKPicks(kind: "ours" | "llama", s: TopKSetting, idx: number): number[] {
+  const l = lib();
+  const n = prompt.model.vocab.size;
+  const chain = new SamplerChain();
+  try {
+    const bias = biasBytes(s.biases);
+    chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
+    chain.add(
+      kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
+      "penalties",
+    );
+    chain.add(kind === "ours" ? l.shim_sampler_top_k(s.k) : l.llama_sampler_init_top_k(s.k), "top-k");
+    chain.add(l.llama_sampler_init_top_p(s.topP, 1), "top-p");
+    chain.add(l.llama_sampler_init_temp(s.temperature), "temperature");
+    chain.add(l.llama_sampler_init_dist(s.seed), "dist");
+    for (const token of s.history) chain.accept(token);
+    return Array.from({ length: 5 }, () => chain.sample(prompt.context, idx));
+  } finally {
+    chain.free();
+  }
+}
+
+describe("top-k after bias and penalties", () => {
+  test("picks what llama.cpp's samplers pick, draw after draw", () => {
+    const next = seededRandom(23);
+    const size = prompt.model.vocab.size;
+    let compared = 0;
+    let varied = 0;
+    let outsideTop = 0;
+    for (const idx of prompt.outputs) {
+      const { ids } = top(idx, 8);
+      for (let trial = 0; trial < 30; trial++) {
+        const biases: [number, number][] = Array.from({ length: Math.floor(next() * 4) }, () => [
+          next() < 0.5 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
+          (next() - 0.5) * (next() < 0.2 ? 2e9 : 4 + next() * 16),
+        ]);
+        const lastN = 1 + Math.floor(next() * 64);
+        const history = Array.from({ length: Math.floor(next() * 2 * lastN) }, () =>
+          next() < 0.6 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
+        );
+        const s: TopKSetting = {
+          biases, lastN, repeat: 0.5 + next() * 2, freq: next() - 0.3, present: next() - 0.3, history,
+          k: 1 + Math.floor(next() * 100), topP: 0.5 + next() * 0.5, temperature: 0.3 + next() * 1.5, seed: Math.floor(next() * 1e6),
+        };
+        const expected = topKPicks("llama", s, idx);
+        expect(topKPicks("ours", s, idx)).toEqual(expected);
+        compared++;
+        if (new Set(expected).size > 1) varied++;
+        if (expected.some((t) => !ids.includes(t))) outsideTop++;
+      }
+    }
+    // Meaningful only if the draws often differ and often leave the raw top 8.
+    expect(varied).toBeGreaterThan(compared / 4);
+    expect(outsideTop).toBeGreaterThan(compared / 10);
+  });
+
+  test("leaves the logits as they were", () => {
+    for (const idx of prompt.outputs) {
+      const before = top(idx, 10);
+      const s: TopKSetting = {
+        biases: [[before.ids[0]!, -5]], lastN: 16, repeat: 1.5, freq: 0.2, present: 0.1, history: before.ids.slice(0, 6),
+        k: 40, topP: 0.9, temperature: 0.8, seed: 7,
+      };
+      expect(topKPicks("ours", s, idx)).toEqual(topKPicks("llama", s, idx));
       expect(top(idx, 10)).toEqual(before);
     }
   });
