@@ -492,26 +492,35 @@ static int32_t touched_tokens(const struct llama_sampler * chain, int32_t count,
     return full ? -1 : n;
 }
 
-// Greedy after penalty and bias samplers, without the 150k-entry candidate array: the touched
-// tokens go through the samplers in a small array, the rest keep their raw logits. The answer is
-// llama.cpp's greedy over the whole changed vocabulary: the first index at the highest logit.
-// Returns -1 when the chain is not of that form (the caller takes the general path).
-static llama_token sparse_greedy(float * logits, int32_t n_vocab, const struct llama_sampler * chain) {
-    const int32_t n_samplers = llama_sampler_chain_n(chain);
-    if (n_samplers < 2) return -1;
-    if (strcmp(llama_sampler_name(llama_sampler_chain_get((struct llama_sampler *) chain, n_samplers - 1)), "greedy") != 0) return -1;
-    if (isnan(logits[0])) return -1;
-    llama_token ids[SHIM_MAX_TOUCHED];
-    const int32_t n = touched_tokens(chain, n_samplers - 1, ids, SHIM_MAX_TOUCHED);
+// The touched tokens (see touched_tokens) with their raw logits, and as the chain's first `count`
+// samplers leave them, in `small`; -1 as touched_tokens.
+static int32_t apply_to_touched(const float * logits, struct llama_sampler * chain, int32_t count,
+                                llama_token * ids, float * raw, llama_token_data * small) {
+    const int32_t n = touched_tokens(chain, count, ids, SHIM_MAX_TOUCHED);
     if (n < 0) return -1;
-    llama_token_data small[SHIM_MAX_TOUCHED];
-    float raw[SHIM_MAX_TOUCHED];
     for (int32_t i = 0; i < n; i++) {
         raw[i] = logits[ids[i]];
         small[i] = (llama_token_data) { ids[i], raw[i], 0.0f };
     }
     llama_token_data_array array = { small, (size_t) n, -1, false };
-    for (int32_t s = 0; s < n_samplers - 1; s++) llama_sampler_apply(llama_sampler_chain_get((struct llama_sampler *) chain, s), &array);
+    for (int32_t s = 0; s < count; s++) llama_sampler_apply(llama_sampler_chain_get(chain, s), &array);
+    return n;
+}
+
+// Greedy after penalty and bias samplers, without the 150k-entry candidate array: the touched
+// tokens go through the samplers in a small array, the rest keep their raw logits. The answer is
+// llama.cpp's greedy over the whole changed vocabulary: the first index at the highest logit.
+// Returns -1 when the chain is not of that form (the caller takes the general path).
+static llama_token sparse_greedy(float * logits, int32_t n_vocab, struct llama_sampler * chain) {
+    const int32_t n_samplers = llama_sampler_chain_n(chain);
+    if (n_samplers < 2) return -1;
+    if (strcmp(llama_sampler_name(llama_sampler_chain_get((struct llama_sampler *) chain, n_samplers - 1)), "greedy") != 0) return -1;
+    if (isnan(logits[0])) return -1;
+    llama_token ids[SHIM_MAX_TOUCHED];
+    float raw[SHIM_MAX_TOUCHED];
+    llama_token_data small[SHIM_MAX_TOUCHED];
+    const int32_t n = apply_to_touched(logits, chain, n_samplers - 1, ids, raw, small);
+    if (n < 0) return -1;
     // The best untouched token: the touched ones hidden for one scan, then put back.
     for (int32_t i = 0; i < n; i++) logits[ids[i]] = -INFINITY;
     const llama_token rest = argmax(logits, n_vocab);
@@ -569,16 +578,10 @@ static llama_token sparse_top_k(float * logits, int32_t n_vocab, llama_token_dat
     const int32_t k = ((const struct shim_top_k *) llama_sampler_chain_get(chain, at)->ctx)->k;
     if (k <= 0 || k > SHIM_MAX_TOP_K || k + 1 > n_vocab) return -1;
     llama_token ids[SHIM_MAX_TOUCHED];
-    const int32_t n = touched_tokens(chain, at, ids, SHIM_MAX_TOUCHED);
-    if (n < 0) return -1;
-    llama_token_data small[SHIM_MAX_TOUCHED];
     float raw[SHIM_MAX_TOUCHED];
-    for (int32_t i = 0; i < n; i++) {
-        raw[i] = logits[ids[i]];
-        small[i] = (llama_token_data) { ids[i], raw[i], 0.0f };
-    }
-    llama_token_data_array touched = { small, (size_t) n, -1, false };
-    for (int32_t s = 0; s < at; s++) llama_sampler_apply(llama_sampler_chain_get(chain, s), &touched);
+    llama_token_data small[SHIM_MAX_TOUCHED];
+    const int32_t n = apply_to_touched(logits, chain, at, ids, raw, small);
+    if (n < 0) return -1;
 
     // The k+1 best untouched logits: a min-heap, most entries rejected by one comparison.
     shim_scored best[SHIM_MAX_TOP_K + 1 + SHIM_MAX_TOUCHED];

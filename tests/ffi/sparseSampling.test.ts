@@ -38,18 +38,39 @@ interface Setting {
   history: number[];
 }
 
-/** `topK` > 0 adds top-k after the penalties: the chain then takes the general path over every candidate. */
-function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number {
+/** A chain that starts with the setting's bias and penalties, ours or llama.cpp's. */
+function biasAndPenalties(kind: "ours" | "llama", s: Setting): SamplerChain {
   const l = lib();
   const n = prompt.model.vocab.size;
   const chain = new SamplerChain();
+  const bias = biasBytes(s.biases);
+  chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
+  chain.add(
+    kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
+    "penalties",
+  );
+  return chain;
+}
+
+/** Biases on the leaders and on random tokens, pushing either way; a history that repeats the
+ *  leaders, so penalties matter too. */
+function randomSetting(next: () => number, leaders: number[]): Setting {
+  const size = prompt.model.vocab.size;
+  const anyToken = () => (next() < 0.5 ? leaders[Math.floor(next() * leaders.length)]! : Math.floor(next() * size));
+  const biases: [number, number][] = Array.from({ length: Math.floor(next() * 4) }, () => [
+    anyToken(),
+    (next() - 0.5) * (next() < 0.2 ? 2e9 : 4 + next() * 16),
+  ]);
+  const lastN = 1 + Math.floor(next() * 64);
+  const history = Array.from({ length: Math.floor(next() * 2 * lastN) }, anyToken);
+  return { biases, lastN, repeat: 0.5 + next() * 2, freq: next() - 0.3, present: next() - 0.3, history };
+}
+
+/** `topK` > 0 adds top-k after the penalties: the chain then takes the general path over every candidate. */
+function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number {
+  const l = lib();
+  const chain = biasAndPenalties(kind, s);
   try {
-    const bias = biasBytes(s.biases);
-    chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
-    chain.add(
-      kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
-      "penalties",
-    );
     if (topK > 0) chain.add(l.llama_sampler_init_top_k(topK), "top-k");
     chain.add(l.llama_sampler_init_greedy(), "greedy");
     for (const token of s.history) chain.accept(token);
@@ -62,7 +83,6 @@ function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number
 describe("greedy after bias and penalties", () => {
   test("picks what llama.cpp's samplers pick over the whole vocabulary (and so does the general path)", () => {
     const next = seededRandom(11);
-    const size = prompt.model.vocab.size;
     let compared = 0;
     let changed = 0;
     let touchedWon = 0;
@@ -70,24 +90,14 @@ describe("greedy after bias and penalties", () => {
       const { ids } = top(idx, 8);
       const plain = ids[0]!;
       for (let trial = 0; trial < 60; trial++) {
-        // Biases on the leaders and on random tokens, pushing either way; histories that repeat
-        // the leaders, so penalties matter too.
-        const biases: [number, number][] = Array.from({ length: Math.floor(next() * 4) }, () => [
-          next() < 0.5 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
-          (next() - 0.5) * (next() < 0.2 ? 2e9 : 4 + next() * 16),
-        ]);
-        const lastN = 1 + Math.floor(next() * 64);
-        const history = Array.from({ length: Math.floor(next() * 2 * lastN) }, () =>
-          next() < 0.6 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
-        );
-        const s: Setting = { biases, lastN, repeat: 0.5 + next() * 2, freq: next() - 0.3, present: next() - 0.3, history };
+        const s = randomSetting(next, ids);
         const expected = pick("llama", s, idx);
         expect(pick("ours", s, idx)).toBe(expected);
         // Our bias sampler over the whole vocabulary, as chains that sample from a distribution use it.
         expect(pick("ours", s, idx, 3)).toBe(pick("llama", s, idx, 3));
         compared++;
         if (expected !== plain) changed++;
-        if (biases.some(([t]) => t === expected) || history.includes(expected)) touchedWon++;
+        if (s.biases.some(([t]) => t === expected) || s.history.includes(expected)) touchedWon++;
       }
     }
     // Meaningful only if the samplers often moved the pick, and a changed token often won.
@@ -115,15 +125,8 @@ interface TopKSetting extends Setting {
 /** Bias, penalties, top-k, top-p, temperature, dist: five picks in a row (each accepted). */
 function topKPicks(kind: "ours" | "llama", s: TopKSetting, idx: number): number[] {
   const l = lib();
-  const n = prompt.model.vocab.size;
-  const chain = new SamplerChain();
+  const chain = biasAndPenalties(kind, s);
   try {
-    const bias = biasBytes(s.biases);
-    chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
-    chain.add(
-      kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
-      "penalties",
-    );
     chain.add(kind === "ours" ? l.shim_sampler_top_k(s.k) : l.llama_sampler_init_top_k(s.k), "top-k");
     chain.add(l.llama_sampler_init_top_p(s.topP, 1), "top-p");
     chain.add(l.llama_sampler_init_temp(s.temperature), "temperature");
@@ -138,23 +141,14 @@ function topKPicks(kind: "ours" | "llama", s: TopKSetting, idx: number): number[
 describe("top-k after bias and penalties", () => {
   test("picks what llama.cpp's samplers pick, draw after draw", () => {
     const next = seededRandom(23);
-    const size = prompt.model.vocab.size;
     let compared = 0;
     let varied = 0;
     let outsideTop = 0;
     for (const idx of prompt.outputs) {
       const { ids } = top(idx, 8);
       for (let trial = 0; trial < 30; trial++) {
-        const biases: [number, number][] = Array.from({ length: Math.floor(next() * 4) }, () => [
-          next() < 0.5 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
-          (next() - 0.5) * (next() < 0.2 ? 2e9 : 4 + next() * 16),
-        ]);
-        const lastN = 1 + Math.floor(next() * 64);
-        const history = Array.from({ length: Math.floor(next() * 2 * lastN) }, () =>
-          next() < 0.6 ? ids[Math.floor(next() * ids.length)]! : Math.floor(next() * size),
-        );
         const s: TopKSetting = {
-          biases, lastN, repeat: 0.5 + next() * 2, freq: next() - 0.3, present: next() - 0.3, history,
+          ...randomSetting(next, ids),
           k: 1 + Math.floor(next() * 100), topP: 0.5 + next() * 0.5, temperature: 0.3 + next() * 1.5, seed: Math.floor(next() * 1e6),
         };
         const expected = topKPicks("llama", s, idx);
