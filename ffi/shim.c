@@ -588,7 +588,8 @@ static llama_token sparse_top_k(float * logits, int32_t n_vocab, llama_token_dat
     const int32_t m = k + 1;
     int32_t size = 0;
     for (int32_t i = 0; i < n; i++) logits[ids[i]] = -INFINITY;
-    for (int32_t i = 0; i < m; i++) best[size++] = (shim_scored) { logits[i], i };
+    // A NaN logit is never chosen here: as -inf it leaves the heap, or sends the pick to the general path.
+    for (int32_t i = 0; i < m; i++) best[size++] = (shim_scored) { isnan(logits[i]) ? -INFINITY : logits[i], i };
     for (int32_t j = m / 2 - 1; j >= 0; j--) heap_sift_down(best, m, j);
     // Blocks of 16 whose maximum does not beat the heap's least are skipped (almost all of them
     // once the heap holds good values); the maximum of a block is a loop the compiler vectorizes.
