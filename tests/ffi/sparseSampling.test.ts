@@ -38,18 +38,25 @@ interface Setting {
   history: number[];
 }
 
-/** A chain that starts with the setting's bias and penalties, ours or llama.cpp's. */
-function biasAndPenalties(kind: "ours" | "llama", s: Setting): SamplerChain {
+/** `draws` picks at `idx` (each accepted) from the setting's bias and penalties, ours or
+ *  llama.cpp's, then `tail`, after the setting's history. */
+function draws(kind: "ours" | "llama", s: Setting, idx: number, tail: (chain: SamplerChain) => void, count = 1): number[] {
   const l = lib();
   const n = prompt.model.vocab.size;
   const chain = new SamplerChain();
-  const bias = biasBytes(s.biases);
-  chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
-  chain.add(
-    kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
-    "penalties",
-  );
-  return chain;
+  try {
+    const bias = biasBytes(s.biases);
+    chain.add(kind === "ours" ? l.shim_sampler_logit_bias(n, s.biases.length, bias) : l.llama_sampler_init_logit_bias(n, s.biases.length, bias), "bias");
+    chain.add(
+      kind === "ours" ? l.shim_sampler_penalties(n, s.lastN, s.repeat, s.freq, s.present) : l.llama_sampler_init_penalties(n, s.lastN, s.repeat, s.freq, s.present),
+      "penalties",
+    );
+    tail(chain);
+    for (const token of s.history) chain.accept(token);
+    return Array.from({ length: count }, () => chain.sample(prompt.context, idx));
+  } finally {
+    chain.free();
+  }
 }
 
 /** Biases on the leaders and on random tokens, pushing either way; a history that repeats the
@@ -69,15 +76,10 @@ function randomSetting(next: () => number, leaders: number[]): Setting {
 /** `topK` > 0 adds top-k after the penalties: the chain then takes the general path over every candidate. */
 function pick(kind: "ours" | "llama", s: Setting, idx: number, topK = 0): number {
   const l = lib();
-  const chain = biasAndPenalties(kind, s);
-  try {
+  return draws(kind, s, idx, (chain) => {
     if (topK > 0) chain.add(l.llama_sampler_init_top_k(topK), "top-k");
     chain.add(l.llama_sampler_init_greedy(), "greedy");
-    for (const token of s.history) chain.accept(token);
-    return chain.sample(prompt.context, idx);
-  } finally {
-    chain.free();
-  }
+  })[0]!;
 }
 
 describe("greedy after bias and penalties", () => {
@@ -125,17 +127,13 @@ interface TopKSetting extends Setting {
 /** Bias, penalties, top-k, top-p, temperature, dist: five picks in a row (each accepted). */
 function topKPicks(kind: "ours" | "llama", s: TopKSetting, idx: number): number[] {
   const l = lib();
-  const chain = biasAndPenalties(kind, s);
-  try {
+  const tail = (chain: SamplerChain) => {
     chain.add(kind === "ours" ? l.shim_sampler_top_k(s.k) : l.llama_sampler_init_top_k(s.k), "top-k");
     chain.add(l.llama_sampler_init_top_p(s.topP, 1), "top-p");
     chain.add(l.llama_sampler_init_temp(s.temperature), "temperature");
     chain.add(l.llama_sampler_init_dist(s.seed), "dist");
-    for (const token of s.history) chain.accept(token);
-    return Array.from({ length: 5 }, () => chain.sample(prompt.context, idx));
-  } finally {
-    chain.free();
-  }
+  };
+  return draws(kind, s, idx, tail, 5);
 }
 
 describe("top-k after bias and penalties", () => {

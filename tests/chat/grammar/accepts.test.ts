@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { JSON_OBJECT_GRAMMAR, jsonSchemaToGrammar, type JsonSchemaGrammarOptions } from "../../../chat/grammar/index.ts";
 import { Gbnf } from "./gbnf-match.ts";
 import { validate } from "./validate.ts";
+import { seededRandom } from "../../support/random.ts";
 
 const grammarOf = (schema: unknown, options?: JsonSchemaGrammarOptions) => new Gbnf(jsonSchemaToGrammar(schema, options));
 
@@ -14,14 +15,6 @@ function expectDocs(schema: unknown, accepted: string[], rejected: string[], opt
     expect(validate(JSON.parse(doc), schema as object)).toEqual([]);
   }
   for (const doc of rejected) expect({ doc, accepted: g.accepts(doc) }).toEqual({ doc, accepted: false });
-}
-
-/** Deterministic pseudo-random numbers for the fuzzing below. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x80000000;
-  };
 }
 
 describe("integers", () => {
@@ -130,7 +123,7 @@ describe("patterns", () => {
       const g = grammarOf({ type: "string", pattern });
       const regex = new RegExp(pattern, "u");
       const chars = [...alphabet];
-      const next = random(pattern.length);
+      const next = seededRandom(pattern.length);
       const pick = () => chars[Math.floor(next() * chars.length)]!;
       const samples: string[] = [...examples];
       for (let i = 0; i < 300; i++) {
