@@ -10,12 +10,14 @@ SHIM := $(LLAMA_BIN)/libshim.so
 LLAMA_PIN := llama.cpp/PIN
 # ggml's CMake CPU options, in full; empty: llama.cpp/cpu-flags.sh detects them (never AMX).
 CPU_FLAGS ?=
+# ON builds ggml with OpenMP, upstream's default (llama.cpp/build.sh says why ours is OFF).
+GGML_OPENMP ?= OFF
 # CUDA=1 builds the CUDA backend (needs nvcc).
 CUDA ?= 0
 MODEL ?=
 ARGS ?=
 
-export CPU_FLAGS CUDA
+export CPU_FLAGS CUDA GGML_OPENMP
 
 .PHONY: all setup deps llama shim serve test bench binary clean distclean
 
@@ -35,11 +37,11 @@ node_modules/.installed: package.json bun.lock | $(BUN)
 llama.cpp/src/.pin: $(LLAMA_PIN) $(wildcard llama.cpp/patches/*.patch)
 	bash llama.cpp/fetch.sh
 
-# The detected CPU flags, rewritten only when they change, so a checkout moved to another CPU
-# (or a new CPU_FLAGS) rebuilds and an unchanged one does not.
+# The detected CPU flags and the threading, rewritten only when they change, so a checkout moved
+# to another CPU (or a new CPU_FLAGS or GGML_OPENMP) rebuilds and an unchanged one does not.
 LLAMA_CPU_STAMP := llama.cpp/.cpu-flags
 $(LLAMA_CPU_STAMP): FORCE
-	@flags="$${CPU_FLAGS:-$$(bash llama.cpp/cpu-flags.sh)}"; \
+	@flags="$${CPU_FLAGS:-$$(bash llama.cpp/cpu-flags.sh)} GGML_OPENMP=$(GGML_OPENMP)"; \
 	  [ -f $@ ] && [ "$$(cat $@)" = "$$flags" ] || echo "$$flags" > $@
 
 .PHONY: FORCE
@@ -52,11 +54,11 @@ $(LLAMA_BIN)/libllama.so: llama.cpp/src/.pin llama.cpp/build.sh llama.cpp/cpu-fl
 
 llama: $(LLAMA_BIN)/libllama.so
 
-# -fopenmp: batched sampling (shim_sample_many) runs on the OpenMP threads ggml's CPU backend uses.
+# -lggml-cpu: batched sampling (shim_sample_many) runs on the context's ggml thread pool.
 $(SHIM): ffi/shim.c $(LLAMA_BIN)/libllama.so
-	cc -O2 -fopenmp -shared -fPIC -o $@ ffi/shim.c \
+	cc -O2 -shared -fPIC -o $@ ffi/shim.c \
 	  -Illama.cpp/src/include -Illama.cpp/src/ggml/include -Illama.cpp/src/tools/mtmd \
-	  -L$(LLAMA_BIN) -lmtmd -lllama -lggml -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
+	  -L$(LLAMA_BIN) -lmtmd -lllama -lggml -lggml-cpu -lggml-base -lm -lpthread -Wl,-rpath,'$$ORIGIN'
 
 shim: $(SHIM)
 

@@ -95,6 +95,8 @@ const shapes: [string, Part[]][] = [
   ["25 tokens at depth 1700", same(1, 1700, 25)],
   ["64 tokens at depth 1700", same(1, 1700, 64)],
   ["128 tokens at depth 1700", same(1, 1700, 128)],
+  ["1 decoding at depth 64", same(1, 64, 1)],
+  ["1 decoding at depth 200", same(1, 200, 1)],
   ["4 decoding at depth 64", same(4, 64, 1)],
   ["16 decoding at depth 64", same(16, 64, 1)],
   ["16 decoding at depth 120", same(16, 120, 1)],

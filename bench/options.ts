@@ -67,7 +67,7 @@ const ints: Record<string, keyof Options> = {
 
 export function parseArgs(argv: string[]): Options {
   const options: Partial<Options> = {
-    llamaServer: join(ROOT, "llama.cpp/build/bin/llama-server"),
+    llamaServer: join(ROOT, "llama.cpp/build-reference/bin/llama-server"),
     threads: availableParallelism(),
     ctxSize: 4096,
     parallel: 4,

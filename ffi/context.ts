@@ -107,7 +107,7 @@ export class Context {
 
   free(): void {
     if (!this.#handle) return;
-    lib().llama_free(this.#handle);
+    lib().shim_context_free(this.#handle);
     this.#handle = null;
   }
 }

@@ -4,10 +4,11 @@
 // side: TypeScript never hard-codes an offset.
 // Log and abort handling also stay in C: threadsafe JSCallbacks are not reliable in Bun.
 
+#include "ggml-cpu.h"
 #include "llama.h"
 
 #include <math.h>
-#include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -114,6 +115,62 @@ int32_t shim_vocab_max_piece_bytes(const struct llama_vocab * vocab) {
     return longest;
 }
 
+// Each context gets its own ggml thread pools, as llama-server's common_threadpools does. With
+// ggml built without OpenMP (llama.cpp/build.sh), a context without them starts and joins a new
+// set of threads for every graph; with OpenMP the pool only carries the thread count.
+struct shim_pools {
+    struct llama_context * ctx;
+    struct ggml_threadpool * decode;
+    struct ggml_threadpool * batch;   // NULL: the decode pool serves prompts too
+    void (*free_fn)(struct ggml_threadpool *);
+    struct shim_pools * next;
+};
+static struct shim_pools * pools_list = NULL;
+static pthread_mutex_t     pools_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// false when the CPU backend has no thread pool entry points (the context then makes its own threads).
+static bool attach_thread_pools(struct llama_context * ctx, int32_t n_threads, int32_t n_threads_batch) {
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (!cpu) return false;
+    ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(cpu);
+    struct ggml_threadpool * (*new_fn)(struct ggml_threadpool_params *) = ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_new");
+    void (*free_fn)(struct ggml_threadpool *) = ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_free");
+    if (!new_fn || !free_fn) return false;
+    struct shim_pools * pools = calloc(1, sizeof(*pools));
+    if (!pools) return false;
+    struct ggml_threadpool_params decode_params = ggml_threadpool_params_default(n_threads);
+    if (n_threads_batch != n_threads) {
+        struct ggml_threadpool_params batch_params = ggml_threadpool_params_default(n_threads_batch);
+        pools->batch = new_fn(&batch_params);
+        decode_params.paused = true;  // llama.cpp resumes the pool a graph runs on
+    }
+    pools->decode = new_fn(&decode_params);
+    if (!pools->decode || (n_threads_batch != n_threads && !pools->batch)) {
+        if (pools->decode) free_fn(pools->decode);
+        if (pools->batch) free_fn(pools->batch);
+        free(pools);
+        return false;
+    }
+    pools->ctx = ctx;
+    pools->free_fn = free_fn;
+    llama_attach_threadpool(ctx, pools->decode, pools->batch);
+    pthread_mutex_lock(&pools_lock);
+    pools->next = pools_list;
+    pools_list = pools;
+    pthread_mutex_unlock(&pools_lock);
+    return true;
+}
+
+// The pool a context decodes on; NULL when none was attached.
+static struct ggml_threadpool * decode_pool(const struct llama_context * ctx) {
+    pthread_mutex_lock(&pools_lock);
+    struct shim_pools * pools = pools_list;
+    while (pools && pools->ctx != ctx) pools = pools->next;
+    struct ggml_threadpool * pool = pools ? pools->decode : NULL;
+    pthread_mutex_unlock(&pools_lock);
+    return pool;
+}
+
 struct llama_context * shim_context_new(
         struct llama_model * model,
         uint32_t n_ctx, uint32_t n_batch, uint32_t n_ubatch, uint32_t n_seq_max,
@@ -128,7 +185,24 @@ struct llama_context * shim_context_new(
     params.flash_attn_type = (enum llama_flash_attn_type) flash_attn;
     params.kv_unified      = kv_unified;
     params.no_perf         = true;
-    return llama_init_from_model(model, params);
+    struct llama_context * ctx = llama_init_from_model(model, params);
+    if (ctx) attach_thread_pools(ctx, n_threads, n_threads_batch);
+    return ctx;
+}
+
+// Frees the context, then its thread pools.
+void shim_context_free(struct llama_context * ctx) {
+    pthread_mutex_lock(&pools_lock);
+    struct shim_pools ** link = &pools_list;
+    while (*link && (*link)->ctx != ctx) link = &(*link)->next;
+    struct shim_pools * pools = *link;
+    if (pools) *link = pools->next;
+    pthread_mutex_unlock(&pools_lock);
+    llama_free(ctx);
+    if (!pools) return;
+    pools->free_fn(pools->decode);
+    if (pools->batch) pools->free_fn(pools->batch);
+    free(pools);
 }
 
 // ---------------------------------------------------------------- batch and decode
@@ -665,10 +739,48 @@ static llama_token_data * candidates = NULL;
 static size_t             candidates_cap = 0;
 #define SHIM_MAX_SAMPLED 1024
 
+// One batch of picks, shared by the threads that take them one at a time.
+struct sampling_job {
+    float * const * logits;
+    int32_t n;
+    int32_t n_vocab;
+    struct llama_sampler * const * chains;
+    struct llama_sampler * const * grammars;
+    int32_t * tokens;
+    atomic_int next;
+};
+
+static void sampling_task(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    (void) dst;
+    (void) nth;
+    struct sampling_job * job = userdata;
+    llama_token_data * mine = candidates + (size_t) ith * job->n_vocab;
+    for (int32_t i = atomic_fetch_add(&job->next, 1); i < job->n; i = atomic_fetch_add(&job->next, 1)) {
+        job->tokens[i] = pick(job->logits[i], job->n_vocab, mine, job->chains[i], job->grammars[i]);
+    }
+}
+
+// Runs the job as one custom-op graph node on the context's ggml pool: its threads are the
+// decode threads, idle between graphs, and no second set of threads competes with them for the
+// cores. false when the graph could not run (nothing was picked then).
+static bool sample_on_pool(struct ggml_threadpool * pool, int32_t n_threads, struct sampling_job * job) {
+    _Alignas(16) char arena[16384];  // one tensor and a one-node graph (no data: no_alloc)
+    struct ggml_init_params params = { sizeof(arena), arena, true };
+    struct ggml_context * graph_ctx = ggml_init(params);
+    if (!graph_ctx) return false;
+    struct ggml_tensor * node = ggml_custom_4d(graph_ctx, GGML_TYPE_F32, 1, 1, 1, 1, NULL, 0, sampling_task, n_threads, job);
+    struct ggml_cgraph * graph = ggml_new_graph_custom(graph_ctx, 1, false);
+    ggml_build_forward_expand(graph, node);
+    struct ggml_cplan plan = ggml_graph_plan(graph, n_threads, pool);
+    bool ran = plan.work_size == 0 && ggml_graph_compute(graph, &plan) == GGML_STATUS_SUCCESS;
+    ggml_free(graph_ctx);
+    return ran;
+}
+
 // Samples n sequences after one decode: tokens[i] from the logits at batch index idx[i] with
-// chains[i] (and grammars[i], may be NULL), each accepted. Between decodes the context's threads
-// wait idle, so sequences are sampled side by side on them (distinct samplers share no
-// state). Returns 0, or -1 when an index has no logits (nothing is sampled then).
+// chains[i] (and grammars[i], may be NULL), each accepted. Sequences are sampled side by side on
+// the context's threads (distinct samplers share no state). Returns 0, or -1 when an index has
+// no logits (nothing is sampled then).
 int32_t shim_sample_many(
         struct llama_context * ctx, const struct llama_vocab * vocab, int32_t n, const int32_t * idx,
         struct llama_sampler * const * chains, struct llama_sampler * const * grammars, int32_t * tokens) {
@@ -679,7 +791,8 @@ int32_t shim_sample_many(
         logits[i] = llama_get_logits_ith(ctx, idx[i]);
         if (!logits[i]) return -1;
     }
-    int32_t n_threads = llama_n_threads(ctx) > 0 ? llama_n_threads(ctx) : 1;
+    struct ggml_threadpool * pool = decode_pool(ctx);
+    int32_t n_threads = pool && llama_n_threads(ctx) > 0 ? llama_n_threads(ctx) : 1;
     if (n_threads > n) n_threads = n;
     const size_t needed = (size_t) n_threads * (size_t) n_vocab;
     if (candidates_cap < needed) {
@@ -693,17 +806,10 @@ int32_t shim_sample_many(
     for (int32_t i = 0; i < n && !shared_row; i++) {
         for (int32_t j = 0; j < i; j++) if (logits[j] == logits[i]) { shared_row = true; break; }
     }
-    if (n == 1 || shared_row) {
-        // Filling one array in slices on two threads measured twice as slow as on one.
-        for (int32_t i = 0; i < n; i++) tokens[i] = pick(logits[i], n_vocab, candidates, chains[i], grammars[i]);
-        return 0;
-    }
-    #pragma omp parallel num_threads(n_threads)
-    {
-        llama_token_data * mine = candidates + (size_t) omp_get_thread_num() * n_vocab;
-        #pragma omp for schedule(dynamic, 1)
-        for (int32_t i = 0; i < n; i++) tokens[i] = pick(logits[i], n_vocab, mine, chains[i], grammars[i]);
-    }
+    struct sampling_job job = { logits, n, n_vocab, chains, grammars, tokens, 0 };
+    // Filling one array in slices on two threads measured twice as slow as on one.
+    if (n_threads > 1 && !shared_row && sample_on_pool(pool, n_threads, &job)) return 0;
+    sampling_task(NULL, 0, 1, &job);  // the picks the pool did not take (all of them where it did not run)
     return 0;
 }
 

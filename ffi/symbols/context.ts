@@ -12,8 +12,8 @@ export const contextSymbols = {
   },
   // void llama_set_flash_attn(llama_context * ctx, bool flash_attn);  (llama.cpp/patches)
   llama_set_flash_attn: { args: [FFIType.ptr, FFIType.bool], returns: FFIType.void },
-  // void llama_free(llama_context * ctx);
-  llama_free: { args: [FFIType.ptr], returns: FFIType.void },
+  // void shim_context_free(llama_context * ctx);  (the context, then its thread pools)
+  shim_context_free: { args: [FFIType.ptr], returns: FFIType.void },
   // uint32_t llama_n_ctx(const llama_context * ctx);
   llama_n_ctx: { args: [FFIType.ptr], returns: FFIType.u32 },
   // uint32_t llama_n_ctx_seq(const llama_context * ctx);

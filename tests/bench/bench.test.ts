@@ -10,7 +10,7 @@ import { Model } from "../../ffi/model.ts";
 import { generateModel, TINY_QWEN } from "../fixtures/models.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const LLAMA_SERVER = join(ROOT, "llama.cpp/build/bin/llama-server");
+const LLAMA_SERVER = join(ROOT, "llama.cpp/build-reference/bin/llama-server");
 
 let modelPath: string;
 beforeAll(async () => {

@@ -1,0 +1,62 @@
+// Each context computes on its own ggml thread pools (ffi/shim.c, as llama-server's
+// common_threadpools): ggml built without OpenMP (llama.cpp/build.sh) otherwise starts and joins
+// a new set of threads for every decode.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { Batch } from "../../ffi/batch.ts";
+import { Context } from "../../ffi/context.ts";
+import { lib } from "../../ffi/library.ts";
+import { Model } from "../../ffi/model.ts";
+import { STORIES_260K } from "../support/models.ts";
+
+let model: Model;
+beforeAll(() => {
+  model = Model.load(STORIES_260K);
+});
+afterAll(() => model.free());
+
+/** This process's threads named like the test's own thread: ggml's workers inherit the name; Bun's
+ *  own (JIT, allocator) have theirs. */
+function workerLikeThreads(): Set<string> {
+  const name = (tid: string) => readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+  const own = name(String(process.pid));
+  return new Set(readdirSync("/proc/self/task").filter((tid) => name(tid) === own));
+}
+
+function decodeSteps(context: Context, steps: number, promptTokens: number): void {
+  const batch = new Batch(64);
+  try {
+    for (let i = 0; i < promptTokens; i++) batch.add(1 + i, i, 0, i === promptTokens - 1);
+    expect(context.decode(batch)).toBe(0);
+    for (let step = 0; step < steps; step++) {
+      batch.clear();
+      batch.add(2 + step, promptTokens + step, 0, true);
+      expect(context.decode(batch)).toBe(0);
+    }
+  } finally {
+    batch.dispose();
+  }
+}
+
+test("ggml is built without OpenMP (llama.cpp/build.sh)", () => {
+  expect(lib().llama_print_system_info()?.toString()).not.toContain("OPENMP = 1");
+});
+
+test("a context's worker threads start with it, serve every decode and prompt, and stop when it is freed", () => {
+  const before = workerLikeThreads();
+  // Two threads: one worker (the caller is the pool's first thread). More threads than cores
+  // would spin against each other at ggml's barriers on a two-core machine.
+  const context = new Context(model, {
+    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
+  });
+  try {
+    const withPools = workerLikeThreads();
+    const workers = [...withPools].filter((tid) => !before.has(tid));
+    expect(workers.length).toBe(1);
+    decodeSteps(context, 6, 20);
+    expect(workerLikeThreads()).toEqual(withPools);
+  } finally {
+    context.free();
+  }
+  expect(workerLikeThreads()).toEqual(before);
+});
