@@ -128,37 +128,34 @@ struct shim_pools {
 static struct shim_pools * pools_list = NULL;
 static pthread_mutex_t     pools_lock = PTHREAD_MUTEX_INITIALIZER;
 
-// false when the CPU backend has no thread pool entry points (the context then makes its own threads).
-static bool attach_thread_pools(struct llama_context * ctx, int32_t n_threads, int32_t n_threads_batch) {
+// Without the CPU backend's thread pool entry points (or memory) the context keeps making its own threads.
+static void attach_thread_pools(struct llama_context * ctx, int32_t n_threads, int32_t n_threads_batch) {
     ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
-    if (!cpu) return false;
+    if (!cpu) return;
     ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(cpu);
     struct ggml_threadpool * (*new_fn)(struct ggml_threadpool_params *) = ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_new");
     void (*free_fn)(struct ggml_threadpool *) = ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_free");
-    if (!new_fn || !free_fn) return false;
-    struct shim_pools * pools = calloc(1, sizeof(*pools));
-    if (!pools) return false;
+    if (!new_fn || !free_fn) return;
+    struct ggml_threadpool * batch = NULL;
     struct ggml_threadpool_params decode_params = ggml_threadpool_params_default(n_threads);
     if (n_threads_batch != n_threads) {
         struct ggml_threadpool_params batch_params = ggml_threadpool_params_default(n_threads_batch);
-        pools->batch = new_fn(&batch_params);
+        if (!(batch = new_fn(&batch_params))) return;
         decode_params.paused = true;  // llama.cpp resumes the pool a graph runs on
     }
-    pools->decode = new_fn(&decode_params);
-    if (!pools->decode || (n_threads_batch != n_threads && !pools->batch)) {
-        if (pools->decode) free_fn(pools->decode);
-        if (pools->batch) free_fn(pools->batch);
-        free(pools);
-        return false;
+    struct ggml_threadpool * decode = new_fn(&decode_params);
+    struct shim_pools * pools = decode ? calloc(1, sizeof(*pools)) : NULL;
+    if (!pools) {
+        if (decode) free_fn(decode);
+        if (batch) free_fn(batch);
+        return;
     }
-    pools->ctx = ctx;
-    pools->free_fn = free_fn;
-    llama_attach_threadpool(ctx, pools->decode, pools->batch);
+    *pools = (struct shim_pools) { ctx, decode, batch, free_fn, NULL };
+    llama_attach_threadpool(ctx, decode, batch);
     pthread_mutex_lock(&pools_lock);
     pools->next = pools_list;
     pools_list = pools;
     pthread_mutex_unlock(&pools_lock);
-    return true;
 }
 
 // The pool a context decodes on; NULL when none was attached.
@@ -635,6 +632,14 @@ static void heap_sift_down(shim_scored * heap, int32_t size, int32_t i) {
     }
 }
 
+// Puts (logit, id) in place of the heap's least when it beats it; returns the new least.
+static float heap_offer(shim_scored * heap, int32_t size, float logit, llama_token id, float least) {
+    if (!(logit > least)) return least;
+    heap[0] = (shim_scored) { logit, id };
+    heap_sift_down(heap, size, 0);
+    return heap[0].logit;
+}
+
 static int by_logit_descending(const void * a, const void * b) {
     const float x = ((const shim_scored *) a)->logit, y = ((const shim_scored *) b)->logit;
     return x > y ? -1 : x < y ? 1 : 0;
@@ -673,19 +678,9 @@ static llama_token sparse_top_k(float * logits, int32_t n_vocab, llama_token_dat
         float block = -INFINITY;
         for (int32_t j = 0; j < 16; j++) block = logits[i + j] > block ? logits[i + j] : block;
         if (!(block > least)) continue;
-        for (int32_t j = i; j < i + 16; j++) {
-            if (!(logits[j] > least)) continue;
-            best[0] = (shim_scored) { logits[j], j };
-            heap_sift_down(best, m, 0);
-            least = best[0].logit;
-        }
+        for (int32_t j = i; j < i + 16; j++) least = heap_offer(best, m, logits[j], j, least);
     }
-    for (; i < n_vocab; i++) {
-        if (!(logits[i] > least)) continue;
-        best[0] = (shim_scored) { logits[i], i };
-        heap_sift_down(best, m, 0);
-        least = best[0].logit;
-    }
+    for (; i < n_vocab; i++) least = heap_offer(best, m, logits[i], i, least);
     for (int32_t j = 0; j < n; j++) logits[ids[j]] = raw[j];
     // A hidden token in the heap (fewer than k+1 others above -inf) makes the scan unusable.
     for (int32_t i = 0; i < size; i++) if (isinf(best[i].logit) && best[i].logit < 0) return -1;
