@@ -5,7 +5,7 @@
 //                      [--parallel N] [--max-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N]
 //                      [--rounds N] [--phases main,16,conversation,restart] [--modes pinned,defaults]
 //                      [--many-streams N] [--many-ctx-size N] [--many-runs N]
-//                      [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N]
+//                      [--conv-ctx-size N] [--conv-turns N] [--conv-runs N] [--conv-max-tokens N]
 //                      [--patience SECONDS] [--json FILE] [--only ours|llama]
 //
 // Each round runs every phase (phases.ts); a phase starts both servers with the phase's flags
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
       `rounds ${options.rounds}; main: -np ${options.parallel} -c ${options.ctxSize}, max_tokens ${options.maxTokens} (single stream ${options.singleTokens}), ` +
       `${options.runs} single, ${options.concurrentRuns} concurrent per mode, ${options.ttftRuns} ttft; ` +
       `${options.manyStreams}: -c ${options.manyCtxSize}, ${options.manyRuns} per mode; ` +
-      `conversation: -c ${options.convCtxSize}, ${options.convTurns} turns of ${options.convMaxTokens} tokens; ` +
+      `conversation: -c ${options.convCtxSize}, ${options.convRuns} per round of ${options.convTurns} turns of ${options.convMaxTokens} tokens; ` +
       `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; logs in ${logDir}`,
   );
   const names: ServerName[] = options.only === "ours" ? ["ours"] : options.only === "llama" ? ["llama-server"] : ["llama-server", "ours"];

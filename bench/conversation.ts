@@ -35,32 +35,50 @@ export function conversationTurn(server: Server, conversation: number, answers: 
 
 export const describeTurn = (r: StreamResult) => `ttft ${r.ttftMs.toFixed(0)} ms, ${r.cachedTokens ?? "?"}/${r.promptTokens} prompt tokens cached`;
 
-/** One whole conversation per sample: a retry starts a new conversation (another number up
- *  front), so it never profits from the cache the discarded attempt filled. */
-export async function conversations(server: Server, options: Options, m: Measurements, first: number, count: number): Promise<void> {
+/** A server in the conversation phase, with where its samples go. */
+export interface ConversationSide {
+  server: Server;
+  m: Measurements;
+}
+
+/**
+ * Conversations on every server in lockstep: turn k on each, then turn k + 1, which server goes
+ * first alternating by turn. Seconds apart, both meet the same drift of this machine's speed,
+ * which changes a single turn's time by half within a minute. One sample is one conversation on
+ * all servers: a retry starts new conversations (other numbers up front), so it never profits
+ * from the cache the discarded attempt filled.
+ */
+export async function conversations(sides: ConversationSide[], options: Options, first: number, count: number): Promise<void> {
   let next = first;
   for (let i = 0; i < count; i++) {
     await sample(
-      server.proc.pid,
-      m,
+      sides.map((side) => side.server.proc.pid),
+      sides.map((side) => side.m),
       async () => {
         const conversation = next++;
-        const answers: string[] = [];
-        const c: ConversationSamples = { ttftMs: [], promptTokens: [], cachedTokens: [] };
+        const answers = sides.map((): string[] => []);
+        const samples = sides.map((): ConversationSamples => ({ ttftMs: [], promptTokens: [], cachedTokens: [] }));
         for (let turn = 1; turn <= options.convTurns; turn++) {
-          const r = await conversationTurn(server, conversation, answers, options.convMaxTokens);
-          checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
-          answers.push(r.text);
-          c.ttftMs.push(r.ttftMs);
-          c.promptTokens.push(r.promptTokens);
-          c.cachedTokens.push(r.cachedTokens);
-          console.error(`    turn ${turn}: ${describeTurn(r)}`);
+          const order = sides.map((_, k) => k);
+          if ((turn + i) % 2 === 1) order.reverse();
+          for (const k of order) {
+            const { server, m } = sides[k]!;
+            const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
+            checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
+            answers[k]!.push(r.text);
+            samples[k]!.ttftMs.push(r.ttftMs);
+            samples[k]!.promptTokens.push(r.promptTokens);
+            samples[k]!.cachedTokens.push(r.cachedTokens);
+            console.error(`    ${server.name} turn ${turn}: ${describeTurn(r)}`);
+          }
         }
-        return c;
+        return samples;
       },
-      (c, load) => {
-        m.conversations.push(c);
-        console.error(`  conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
+      (samples, load) => {
+        samples.forEach((c, k) => {
+          sides[k]!.m.conversations.push(c);
+          console.error(`  ${sides[k]!.server.name} conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
+        });
       },
     );
   }

@@ -39,6 +39,8 @@ export interface Options {
   /** Context of the conversation and restart phases (--parallel sequences share it). */
   convCtxSize: number;
   convTurns: number;
+  /** Conversations per round, each on every server in lockstep. */
+  convRuns: number;
   convMaxTokens: number;
   /** Seconds the run may spend waiting for a quiet machine and retrying (0: none). */
   patience: number;
@@ -62,6 +64,7 @@ const ints: Record<string, keyof Options> = {
   "--many-runs": "manyRuns",
   "--conv-ctx-size": "convCtxSize",
   "--conv-turns": "convTurns",
+  "--conv-runs": "convRuns",
   "--conv-max-tokens": "convMaxTokens",
 };
 
@@ -84,6 +87,7 @@ export function parseArgs(argv: string[]): Options {
     manyRuns: 2,
     convCtxSize: 16384,
     convTurns: 6,
+    convRuns: 3,
     convMaxTokens: 32,
     patience: 90,
   };
@@ -129,7 +133,7 @@ function usage(message: string): never {
     "usage: bun bench/bench.ts --model PATH [--llama-server PATH] [--threads N] [--ctx-size N] [--parallel N] " +
       "[--max-tokens N] [--single-tokens N] [--runs N] [--ttft-runs N] [--concurrent-runs N] [--rounds N] " +
       `[--phases ${PHASES.join(",")}] [--modes ${MODES.join(",")}] ` +
-      "[--many-streams N] [--many-ctx-size N] [--many-runs N] [--conv-ctx-size N] [--conv-turns N] [--conv-max-tokens N] " +
+      "[--many-streams N] [--many-ctx-size N] [--many-runs N] [--conv-ctx-size N] [--conv-turns N] [--conv-runs N] [--conv-max-tokens N] " +
       "[--patience SECONDS] [--json FILE] [--only ours|llama]",
   );
   process.exit(2);

@@ -74,7 +74,7 @@ export async function runPhase(
     } else {
       // A short request first (pages the weights in; shares no prefix with the conversation).
       for (const s of sessions) await s.short(4);
-      await onEach((s) => conversations(s.server, options, s.m, conversationNo, 1));
+      await conversations(alternate(sessions, round), options, conversationNo, options.convRuns);
     }
   } finally {
     for (const server of servers) await stopServer(server);

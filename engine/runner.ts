@@ -122,7 +122,7 @@ export async function runRunner(): Promise<void> {
     setTimeout(() => process.exit(1), 100);
     return;
   }
-  const { scheduler, mtmd } = engine;
+  const { scheduler, mtmd, context } = engine;
   const verbose = first.options.verbose;
 
   for (;;) {
@@ -138,7 +138,10 @@ export async function runRunner(): Promise<void> {
       if (text) send({ type: "log", text });
     }
     if (updates.length > 0) send({ type: "updates", updates });
-    if (scheduler.idle && inbox.length === 0) await nextMessage();
+    if (scheduler.idle && inbox.length === 0) {
+      context.idle();
+      await nextMessage();
+    }
     // Let IPC messages (new jobs, cancellations) in between decode steps.
     else await yieldToIo();
   }

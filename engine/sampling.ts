@@ -52,8 +52,11 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
     const penaltiesOn =
       params.repeatLastN !== 0 &&
       (params.repeatPenalty !== 1 || params.frequencyPenalty !== 0 || params.presencePenalty !== 0);
+    // The most recent tokens a penalty sampler keeps: the prompt before them cannot change its state.
+    let window = 0;
     if (penaltiesOn) {
       const lastN = params.repeatLastN < 0 ? contextSize : Math.min(params.repeatLastN, contextSize);
+      window = lastN;
       chain.add(
         l.shim_sampler_penalties(vocab.size, lastN, params.repeatPenalty, params.frequencyPenalty, params.presencePenalty),
         "penalties",
@@ -64,6 +67,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       const joined = Buffer.from(breakers.map((b) => `${b}\0`).join(""), "utf8");
       // 0 and -1 both mean the whole context (llama-server's convention for dry_penalty_last_n).
       const lastN = params.dryPenaltyLastN <= 0 ? contextSize : Math.min(params.dryPenaltyLastN, contextSize);
+      window = Math.max(window, lastN);
       chain.add(
         l.shim_sampler_dry(vocab.handle, params.dryMultiplier, params.dryBase,
           params.dryAllowedLength, lastN, joined, breakers.length),
@@ -71,9 +75,7 @@ export function buildSamplerChain(model: Model, params: SamplingParams, promptTo
       );
     }
     // Penalty samplers see the prompt as history, as llama-server's do; the grammar must not.
-    if (penaltiesOn || params.dryMultiplier > 0) {
-      for (let i = 0; i < promptTokens.length; i++) chain.accept(promptTokens[i]!);
-    }
+    for (let i = Math.max(0, promptTokens.length - window); i < promptTokens.length; i++) chain.accept(promptTokens[i]!);
     if (params.grammar !== undefined) {
       const grammar = Buffer.from(`${params.grammar}\0`);
       const root = Buffer.from("root\0");

@@ -4,17 +4,24 @@
 import { captureNativeLog } from "../ffi/log.ts";
 import { Model } from "../ffi/model.ts";
 import { LineChannel } from "./channel.ts";
+import { PrefixTokenizer } from "./prefixTokenizer.ts";
 import type { FromTokenizer, ToTokenizer } from "./protocol.ts";
 
 export async function runTokenizer(): Promise<void> {
   const socketPath = process.env.BUNLLAMA_CHANNEL;
   if (!socketPath) throw new Error("the tokenizer is started by the server (BUNLLAMA_CHANNEL is not set)");
   let model: Model | undefined;
+  let tokenizer: PrefixTokenizer | undefined;
   const channel: LineChannel<ToTokenizer, FromTokenizer> = new LineChannel((message) => {
     if (message.type === "load") {
       try {
         captureNativeLog(message.verbose);
         model = Model.loadVocab(message.modelPath);
+        const vocab = model.vocab;
+        tokenizer = new PrefixTokenizer(
+          { type: vocab.type, addBos: vocab.addBos, addsAtEnd: vocab.addsAtEnd, special: vocab.specialTokens() },
+          (text, addSpecial) => vocab.tokenize(text, addSpecial, true),
+        );
         channel.send({ type: "ready", info: { maxTokenBytes: model.maxTokenBytes() } });
       } catch (error) {
         channel.send({ type: "fatal", message: (error as Error).message });
@@ -25,7 +32,7 @@ export async function runTokenizer(): Promise<void> {
     }
     const { id, prompt, addSpecial, limit } = message;
     try {
-      const tokens = model!.vocab.tokenize(prompt, addSpecial, true);
+      const tokens = tokenizer!.tokens(prompt, addSpecial);
       channel.send({ type: "tokens", id, count: tokens.length, ...(tokens.length <= limit ? { tokens: Array.from(tokens) } : {}) });
     } catch (error) {
       channel.send({ type: "error", id, message: (error as Error).message });

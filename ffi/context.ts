@@ -105,6 +105,12 @@ export class Context {
     return Number(lib().llama_state_seq_set_data(this.handle, ptr(data), data.byteLength, seqId)) > 0;
   }
 
+  /** Puts the pool threads to sleep until the next decode: call when there is nothing to decode
+   *  (they would otherwise poll for the next graph, on a core, for about 130 ms). */
+  idle(): void {
+    lib().shim_context_idle(this.handle);
+  }
+
   free(): void {
     if (!this.#handle) return;
     lib().shim_context_free(this.#handle);

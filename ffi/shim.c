@@ -168,6 +168,21 @@ static struct ggml_threadpool * decode_pool(const struct llama_context * ctx) {
     return pool;
 }
 
+// Puts a context's pool threads to sleep until its next graph (which wakes them). After a graph
+// they poll for the next one (ggml's default: about 130 ms of a core here) so that a decode loop
+// hands over at once; a context with nothing to do would spend that on CPU others need.
+// (ggml's backend registry offers no pause entry point; the shim links ggml-cpu anyway.)
+void shim_context_idle(const struct llama_context * ctx) {
+    pthread_mutex_lock(&pools_lock);
+    struct shim_pools * pools = pools_list;
+    while (pools && pools->ctx != ctx) pools = pools->next;
+    if (pools) {
+        ggml_threadpool_pause(pools->decode);
+        if (pools->batch) ggml_threadpool_pause(pools->batch);
+    }
+    pthread_mutex_unlock(&pools_lock);
+}
+
 struct llama_context * shim_context_new(
         struct llama_model * model,
         uint32_t n_ctx, uint32_t n_batch, uint32_t n_ubatch, uint32_t n_seq_max,

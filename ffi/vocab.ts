@@ -3,6 +3,19 @@ import type { Pointer } from "bun:ffi";
 import { lib } from "./library.ts";
 import { utf8 } from "./strings.ts";
 
+/** llama_vocab_type values. */
+export const VocabType = { SPM: 1, BPE: 2, WPM: 3, UGM: 4, RWKV: 5, PLAMO2: 6 } as const;
+
+/** llama_token_attr bits. */
+export const TokenAttr = { UNKNOWN: 1 << 0, CONTROL: 1 << 3, USER_DEFINED: 1 << 4, LSTRIP: 1 << 7, RSTRIP: 1 << 8 } as const;
+
+/** A token llama.cpp splits prompt text at before tokenizing the pieces between (parse_special). */
+export interface SpecialToken {
+  id: number;
+  text: string;
+  attr: number;
+}
+
 export class Vocab {
   readonly size: number;
   readonly bos: number;
@@ -17,6 +30,27 @@ export class Vocab {
     this.bos = l.llama_vocab_bos(handle);
     this.eos = l.llama_vocab_eos(handle);
     this.addBos = l.llama_vocab_get_add_bos(handle);
+  }
+
+  get type(): number {
+    return lib().llama_vocab_type(this.handle);
+  }
+
+  /** Whether tokenizing with add_special appends a token at the end (EOS or SEP). */
+  get addsAtEnd(): boolean {
+    return lib().llama_vocab_get_add_eos(this.handle) || lib().llama_vocab_get_add_sep(this.handle);
+  }
+
+  /** The control, user-defined and unknown tokens: those llama.cpp matches in prompt text first. */
+  specialTokens(): SpecialToken[] {
+    const l = lib();
+    const special = TokenAttr.CONTROL | TokenAttr.USER_DEFINED | TokenAttr.UNKNOWN;
+    const out: SpecialToken[] = [];
+    for (let id = 0; id < this.size; id++) {
+      const attr = l.llama_vocab_get_attr(this.handle, id);
+      if (attr & special) out.push({ id, text: l.llama_vocab_get_text(this.handle, id)?.toString() ?? "", attr });
+    }
+    return out;
   }
 
   /** Two-pass: a first guess of the size, then exactly what llama.cpp asks for. */

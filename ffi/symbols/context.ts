@@ -14,6 +14,8 @@ export const contextSymbols = {
   llama_set_flash_attn: { args: [FFIType.ptr, FFIType.bool], returns: FFIType.void },
   // void shim_context_free(llama_context * ctx);  (the context, then its thread pools)
   shim_context_free: { args: [FFIType.ptr], returns: FFIType.void },
+  // void shim_context_idle(const llama_context * ctx);  (its pool threads sleep until the next graph)
+  shim_context_idle: { args: [FFIType.ptr], returns: FFIType.void },
   // uint32_t llama_n_ctx(const llama_context * ctx);
   llama_n_ctx: { args: [FFIType.ptr], returns: FFIType.u32 },
   // uint32_t llama_n_ctx_seq(const llama_context * ctx);

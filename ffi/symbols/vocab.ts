@@ -9,6 +9,16 @@ export const vocabSymbols = {
   llama_vocab_eos: { args: [FFIType.ptr], returns: FFIType.i32 },
   // bool llama_vocab_get_add_bos(const llama_vocab * vocab);
   llama_vocab_get_add_bos: { args: [FFIType.ptr], returns: FFIType.bool },
+  // bool llama_vocab_get_add_eos(const llama_vocab * vocab);
+  llama_vocab_get_add_eos: { args: [FFIType.ptr], returns: FFIType.bool },
+  // bool llama_vocab_get_add_sep(const llama_vocab * vocab);
+  llama_vocab_get_add_sep: { args: [FFIType.ptr], returns: FFIType.bool },
+  // enum llama_vocab_type llama_vocab_type(const llama_vocab * vocab);
+  llama_vocab_type: { args: [FFIType.ptr], returns: FFIType.i32 },
+  // enum llama_token_attr llama_vocab_get_attr(const llama_vocab * vocab, llama_token token);
+  llama_vocab_get_attr: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  // const char * llama_vocab_get_text(const llama_vocab * vocab, llama_token token);
+  llama_vocab_get_text: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.cstring },
   // bool llama_vocab_is_eog(const llama_vocab * vocab, llama_token token);
   llama_vocab_is_eog: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.bool },
   // int32_t llama_tokenize(const llama_vocab *, const char * text, int32_t text_len, llama_token * tokens,

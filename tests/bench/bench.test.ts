@@ -58,7 +58,7 @@ describe("a whole bench run", () => {
       const proc = Bun.spawn(
         [process.execPath, "bench/bench.ts", "--model", modelPath, "--threads", "1", "--rounds", "1", "--runs", "1",
           "--concurrent-runs", "1", "--ttft-runs", "1", "--many-streams", "3", "--max-tokens", "8", "--single-tokens", "8", "--conv-turns", "3",
-          "--conv-max-tokens", "4", "--conv-ctx-size", "8192", "--patience", "0", "--json", json],
+          "--conv-max-tokens", "4", "--conv-ctx-size", "8192", "--conv-runs", "1", "--patience", "0", "--json", json],
         { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
       );
       const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -67,3 +67,36 @@ test.skipIf(openmp)("a context's worker threads start with it, serve every decod
   }
   expect(workerLikeThreads()).toEqual(before);
 });
+
+/** A thread's scheduler state (R running or runnable, S sleeping) and its CPU time in clock ticks. */
+function threadStat(tid: string): { state: string; ticks: number } {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0]!, ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+// After a graph ggml's workers poll for the next one on a core (about 130 ms at ggml's default);
+// a runner with nothing to decode tells its context, and they sleep at once.
+test.skipIf(openmp)("an idle context's workers sleep without polling, and the next decode wakes them", () => {
+  const before = workerLikeThreads();
+  const context = new Context(model, {
+    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
+  });
+  try {
+    const [worker] = [...workerLikeThreads()].filter((tid) => !before.has(tid));
+    decodeSteps(context, 2, 8);
+    const ticks = threadStat(worker!).ticks;
+    context.idle();
+    const deadline = performance.now() + 2000;
+    while (threadStat(worker!).state !== "S" && performance.now() < deadline) Bun.sleepSync(1);
+    const after = threadStat(worker!);
+    expect(after.state).toBe("S");
+    // Polling out ggml's rounds takes over 100 ms of CPU (10 ticks); going to sleep takes none.
+    expect(after.ticks - ticks).toBeLessThan(4);
+    context.clearSequence(0);
+    decodeSteps(context, 2, 8);
+    expect(workerLikeThreads().has(worker!)).toBe(true);
+  } finally {
+    context.free();
+  }
+});
