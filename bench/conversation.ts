@@ -1,7 +1,7 @@
 // A growing conversation with each server's prompt cache on: a long system prompt, then turns
 // that each add the previous answer and a short user message. Turn 1 processes the whole
 // prompt; later turns can reuse the cached prefix, which their time to first token shows.
-import { sample } from "./load.ts";
+import { sample, serverCpuMs } from "./load.ts";
 import type { ConversationSamples, Measurements } from "./measurements.ts";
 import { checkAnswer } from "./measure.ts";
 import type { Options } from "./options.ts";
@@ -63,7 +63,9 @@ export async function conversations(sides: ConversationSide[], options: Options,
           if ((turn + i) % 2 === 1) order.reverse();
           for (const k of order) {
             const { server, m } = sides[k]!;
+            const idle = sides.filter((_, j) => j !== k).map((side) => ({ side, cpuMs: serverCpuMs(side.server.proc.pid) }));
             const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
+            for (const { side, cpuMs } of idle) side.m.idleCpuMs.push(serverCpuMs(side.server.proc.pid) - cpuMs);
             checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
             answers[k]!.push(r.text);
             samples[k]!.ttftMs.push(r.ttftMs);

@@ -51,6 +51,11 @@ function treeTicks(roots: number[]): number {
   return sum;
 }
 
+/** CPU time a server's processes have used so far, in ms (clock ticks of 10 ms). */
+export function serverCpuMs(pid: number): number {
+  return (treeTicks([pid]) * 1000) / TICKS_PER_SECOND;
+}
+
 /** Starts a CPU window; the returned function gives other processes' load, in cores. */
 function cpuWindow(serverPids: number[]): () => number {
   const roots = [...serverPids, process.pid];

@@ -35,6 +35,9 @@ export interface Measurements {
   restarts: { ttftMs: number; promptTokens: number; cachedTokens?: number }[];
   /** Other processes' CPU load during each measurement, cores. */
   otherLoad: number[];
+  /** CPU this server used while another answered a conversation turn, ms per turn: work left
+   *  running after an answer (threads polling, caches written) slows whoever comes next. */
+  idleCpuMs: number[];
   promptTokens: number;
   ttftPromptTokens: number;
   /** Requests that ended before their max_tokens (the comparison is then unfair). */
@@ -52,6 +55,7 @@ export const emptyMeasurements = (): Measurements => ({
   conversations: [],
   restarts: [],
   otherLoad: [],
+  idleCpuMs: [],
   promptTokens: 0,
   ttftPromptTokens: 0,
   shortAnswers: 0,
