@@ -42,46 +42,41 @@ export interface ConversationSide {
 }
 
 /**
- * Conversations on every server in lockstep: turn k on each, then turn k + 1, which server goes
- * first alternating by turn. Seconds apart, both meet the same drift of this machine's speed,
- * which changes a single turn's time by half within a minute. One sample is one conversation on
- * all servers: a retry starts new conversations (other numbers up front), so it never profits
- * from the cache the discarded attempt filled.
+ * One conversation on one server, its turns back to back as an agent sends them; the phase
+ * alternates which server goes first from one conversation to the next. (Turns interleaved
+ * between the servers measured each turn half the time right after the same server's previous
+ * turn and half the time after the other server's, which ran about 100 ms slower on both: the
+ * other server's run had taken the caches.) The other servers' CPU meanwhile is recorded: work a
+ * server leaves running after its answers slows whoever is measured next.
+ * A retry starts a new conversation (`first` + attempt), so it never profits from the cache the
+ * discarded attempt filled.
  */
-export async function conversations(sides: ConversationSide[], options: Options, first: number, count: number): Promise<void> {
+export async function conversation(side: ConversationSide, others: ConversationSide[], options: Options, first: number): Promise<void> {
+  const { server, m } = side;
   let next = first;
-  for (let i = 0; i < count; i++) {
-    await sample(
-      sides.map((side) => side.server.proc.pid),
-      sides.map((side) => side.m),
-      async () => {
-        const conversation = next++;
-        const answers = sides.map((): string[] => []);
-        const samples = sides.map((): ConversationSamples => ({ ttftMs: [], promptTokens: [], cachedTokens: [] }));
-        for (let turn = 1; turn <= options.convTurns; turn++) {
-          const order = sides.map((_, k) => k);
-          if ((turn + i) % 2 === 1) order.reverse();
-          for (const k of order) {
-            const { server, m } = sides[k]!;
-            const idle = sides.filter((_, j) => j !== k).map((side) => ({ side, cpuMs: serverCpuMs(side.server.proc.pid) }));
-            const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
-            for (const { side, cpuMs } of idle) side.m.idleCpuMs.push(serverCpuMs(side.server.proc.pid) - cpuMs);
-            checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
-            answers[k]!.push(r.text);
-            samples[k]!.ttftMs.push(r.ttftMs);
-            samples[k]!.promptTokens.push(r.promptTokens);
-            samples[k]!.cachedTokens.push(r.cachedTokens);
-            console.error(`    ${server.name} turn ${turn}: ${describeTurn(r)}`);
-          }
-        }
-        return samples;
-      },
-      (samples, load) => {
-        samples.forEach((c, k) => {
-          sides[k]!.m.conversations.push(c);
-          console.error(`  ${sides[k]!.server.name} conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
-        });
-      },
-    );
-  }
+  await sample(
+    server.proc.pid,
+    m,
+    async () => {
+      const conversation = next++;
+      const answers: string[] = [];
+      const c: ConversationSamples = { ttftMs: [], promptTokens: [], cachedTokens: [] };
+      const idle = others.map((other) => ({ other, cpuMs: serverCpuMs(other.server.proc.pid) }));
+      for (let turn = 1; turn <= options.convTurns; turn++) {
+        const r = await conversationTurn(server, conversation, answers, options.convMaxTokens);
+        checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
+        answers.push(r.text);
+        c.ttftMs.push(r.ttftMs);
+        c.promptTokens.push(r.promptTokens);
+        c.cachedTokens.push(r.cachedTokens);
+        console.error(`    turn ${turn}: ${describeTurn(r)}`);
+      }
+      for (const { other, cpuMs } of idle) other.m.idleCpuMs.push((serverCpuMs(other.server.proc.pid) - cpuMs) / options.convTurns);
+      return c;
+    },
+    (c, load) => {
+      m.conversations.push(c);
+      console.error(`  conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
+    },
+  );
 }
