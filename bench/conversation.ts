@@ -42,41 +42,47 @@ export interface ConversationSide {
 }
 
 /**
- * One conversation on one server, its turns back to back as an agent sends them; the phase
- * alternates which server goes first from one conversation to the next. (Turns interleaved
- * between the servers measured each turn half the time right after the same server's previous
- * turn and half the time after the other server's, which ran about 100 ms slower on both: the
- * other server's run had taken the caches.) The other servers' CPU meanwhile is recorded: work a
- * server leaves running after its answers slows whoever is measured next.
- * A retry starts a new conversation (`first` + attempt), so it never profits from the cache the
- * discarded attempt filled.
+ * One conversation on every server in lockstep: turn k on each in the same order, then turn
+ * k + 1, so every turn follows the other server's and both meet the same drift of this machine's
+ * speed, which moves a single turn's time by half within a minute. (A turn right after the same
+ * server's previous one ran about 100 ms faster on both servers than one after the other
+ * server's, so an order that mixed the two mixed two spreads of times; whole conversations one
+ * server at a time differed by a fifth in turn 1 alone.) Which server goes first alternates by
+ * conversation. The servers not answering have their CPU recorded meanwhile: work a server leaves
+ * running after its answers slows whoever comes next.
+ * One sample is the conversation on all servers: a retry starts new conversations (`first` +
+ * attempt), so it never profits from the cache the discarded attempt filled.
  */
-export async function conversation(side: ConversationSide, others: ConversationSide[], options: Options, first: number): Promise<void> {
-  const { server, m } = side;
+export async function conversationInLockstep(sides: ConversationSide[], options: Options, first: number): Promise<void> {
   let next = first;
   await sample(
-    server.proc.pid,
-    m,
+    sides.map((side) => side.server.proc.pid),
+    sides.map((side) => side.m),
     async () => {
       const conversation = next++;
-      const answers: string[] = [];
-      const c: ConversationSamples = { ttftMs: [], promptTokens: [], cachedTokens: [] };
-      const idle = others.map((other) => ({ other, cpuMs: serverCpuMs(other.server.proc.pid) }));
+      const answers = sides.map((): string[] => []);
+      const samples = sides.map((): ConversationSamples => ({ ttftMs: [], promptTokens: [], cachedTokens: [] }));
       for (let turn = 1; turn <= options.convTurns; turn++) {
-        const r = await conversationTurn(server, conversation, answers, options.convMaxTokens);
-        checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
-        answers.push(r.text);
-        c.ttftMs.push(r.ttftMs);
-        c.promptTokens.push(r.promptTokens);
-        c.cachedTokens.push(r.cachedTokens);
-        console.error(`    turn ${turn}: ${describeTurn(r)}`);
+        for (const [k, { server, m }] of sides.entries()) {
+          const idle = sides.filter((_, j) => j !== k).map((side) => ({ side, cpuMs: serverCpuMs(side.server.proc.pid) }));
+          const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
+          for (const { side, cpuMs } of idle) side.m.idleCpuMs.push(serverCpuMs(side.server.proc.pid) - cpuMs);
+          checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
+          answers[k]!.push(r.text);
+          samples[k]!.ttftMs.push(r.ttftMs);
+          samples[k]!.promptTokens.push(r.promptTokens);
+          samples[k]!.cachedTokens.push(r.cachedTokens);
+          console.error(`    ${server.name} turn ${turn}: ${describeTurn(r)}`);
+        }
       }
-      for (const { other, cpuMs } of idle) other.m.idleCpuMs.push((serverCpuMs(other.server.proc.pid) - cpuMs) / options.convTurns);
-      return c;
+      return samples;
     },
-    (c, load) => {
-      m.conversations.push(c);
-      console.error(`  conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
+    (samples, load) => {
+      samples.forEach((c, k) => {
+        const { server, m } = sides[k]!;
+        m.conversations.push(c);
+        console.error(`  ${server.name} conversation: ttft ${c.ttftMs.map((t) => t.toFixed(0)).join("/")} ms by turn (${load})`);
+      });
     },
   );
 }

@@ -57,8 +57,8 @@ export function serverCpuMs(pid: number): number {
 }
 
 /** Starts a CPU window; the returned function gives other processes' load, in cores. */
-function cpuWindow(serverPid: number): () => number {
-  const roots = [serverPid, process.pid];
+function cpuWindow(serverPids: number[]): () => number {
+  const roots = [...serverPids, process.pid];
   const m0 = machineBusyTicks();
   const t0 = treeTicks(roots);
   const start = performance.now();
@@ -71,12 +71,12 @@ function cpuWindow(serverPid: number): () => number {
 
 /** Waits (up to 15 s, within the patience left) for a second in which other processes use less
  *  than a sixth of a core. */
-async function waitForQuiet(pid: number): Promise<void> {
+async function waitForQuiet(pids: number[]): Promise<void> {
   const maxMs = Math.min(15_000, patienceMs);
   const started = performance.now();
   let load = 0;
   while (performance.now() - started < maxMs) {
-    const window = cpuWindow(pid);
+    const window = cpuWindow(pids);
     // Not a whole second every time: this VM's memory monitor (kdamond) runs every 500 ms for
     // 5-20 ms on one core, and a fixed cadence lined measurements up with it.
     await Bun.sleep(1000 + Math.random() * 500);
@@ -89,20 +89,23 @@ async function waitForQuiet(pid: number): Promise<void> {
 }
 
 /** Runs one measurement; takes it again (at most RETRIES times) when the machine was busy.
+ *  `pid`: the server (or servers) measured, whose own CPU is not other load; `m` gets the load.
  *  `prepare` runs before every attempt, outside the measured window (set-up that a retry must
  *  redo, such as filling a cache and restarting a server). */
 export async function sample<T>(
-  pid: number,
-  m: Measurements | undefined,
+  pid: number | number[],
+  m: Measurements | Measurements[] | undefined,
   run: () => Promise<T>,
   report: (value: T, load: string) => void,
   prepare?: () => Promise<void>,
 ): Promise<T> {
+  const pids = Array.isArray(pid) ? pid : [pid];
+  const ms = m === undefined ? [] : Array.isArray(m) ? m : [m];
   for (let attempt = 0; ; attempt++) {
     const started = performance.now();
     await prepare?.();
-    await waitForQuiet(pid);
-    const window = cpuWindow(pid);
+    await waitForQuiet(pids);
+    const window = cpuWindow(pids);
     let value: T;
     try {
       value = await run();
@@ -124,9 +127,9 @@ export async function sample<T>(
       console.error(`  (discarded: other processes used ${load.toFixed(2)} cores meanwhile; again)`);
       continue;
     }
-    if (m) {
-      m.otherLoad.push(load);
-      if (busy) m.busySamples++;
+    for (const each of ms) {
+      each.otherLoad.push(load);
+      if (busy) each.busySamples++;
     }
     report(value, `other load ${load.toFixed(2)} cores${busy ? " (busy machine: kept after retries)" : ""}`);
     return value;

@@ -35,8 +35,8 @@ export interface Measurements {
   restarts: { ttftMs: number; promptTokens: number; cachedTokens?: number }[];
   /** Other processes' CPU load during each measurement, cores. */
   otherLoad: number[];
-  /** CPU this server used while another held a conversation, ms per turn: work left running
-   *  after an answer (threads polling, caches written) slows whoever comes next. */
+  /** CPU this server used while another answered a conversation turn, ms per turn: work left
+   *  running after an answer (threads polling, caches written) slows whoever comes next. */
   idleCpuMs: number[];
   promptTokens: number;
   ttftPromptTokens: number;

@@ -10,7 +10,7 @@
 // machine's speed drifts by a quarter within minutes; measured seconds apart, both servers see
 // the same drift, so their ratio keeps. The idle server's CPU counts as other load (load.ts),
 // so a measurement it disturbed is taken again.
-import { conversation } from "./conversation.ts";
+import { conversationInLockstep } from "./conversation.ts";
 import type { Measurements } from "./measurements.ts";
 import { concurrentStreams, Session, shortTtft, singleStream, warmUp } from "./measure.ts";
 import type { Options, Phase } from "./options.ts";
@@ -74,10 +74,8 @@ export async function runPhase(
     } else {
       // A short request first (pages the weights in; shares no prefix with the conversation).
       for (const s of sessions) await s.short(4);
-      // The same conversations on both servers; a retry moves on to the next numbers.
-      for (let i = 0; i < options.convRuns; i++) {
-        await onEach((s) => conversation(s, sessions.filter((other) => other !== s), options, conversationNo + 10 * i));
-      }
+      // A retry moves on to the next conversation numbers.
+      for (let i = 0; i < options.convRuns; i++) await conversationInLockstep(alternate(sessions, round + i), options, conversationNo + 10 * i);
     }
   } finally {
     for (const server of servers) await stopServer(server);

@@ -113,7 +113,7 @@ export function report(options: Options, results: Partial<Record<ServerName, Mea
   if (ours?.conversations.length || ref?.conversations.length) {
     console.log(`conversation, cached/prompt tokens by turn (median): ours ${cachedByTurn(ours?.conversations)}; llama-server ${cachedByTurn(ref?.conversations)}`);
     const idle = (m?: Measurements) => (m?.idleCpuMs.length ? `${fmt(median(m.idleCpuMs), 0)}/${fmt(Math.max(...m.idleCpuMs), 0)}` : "-");
-    console.log(`conversation, CPU a server used while the other held one, ms per turn, median/max: ours ${idle(ours)}; llama-server ${idle(ref)}`);
+    console.log(`conversation, CPU a server used while the other answered a turn, median/max ms: ours ${idle(ours)}; llama-server ${idle(ref)}`);
   }
   if (ours?.restarts.length) {
     console.log(`after restart, cached/prompt tokens of turn 2: ${ours.restarts.map((r) => `${r.cachedTokens ?? "?"}/${r.promptTokens}`).join(", ")}`);
