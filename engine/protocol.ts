@@ -92,7 +92,8 @@ export interface ReasoningBudget {
 
 export type ToRunner =
   | { type: "load"; options: RunnerOptions }
-  | { type: "generate"; job: RunnerJob }
+  /** `following`: jobs the server is still tokenizing, which it will send next. */
+  | { type: "generate"; job: RunnerJob; following: number }
   /** Tokens of a prompt with media (count_tokens): only libmtmd knows what its media take. */
   | { type: "count"; id: number; multimodal: NonNullable<RunnerJob["multimodal"]> }
   | { type: "cancel"; id: number };

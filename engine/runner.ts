@@ -16,6 +16,7 @@ import type { FromRunner, JobUpdate, RunnerJob, RunnerOptions, ToRunner } from "
 import { Scheduler } from "./scheduler.ts";
 import { warmUp } from "./warmUp.ts";
 import { yieldToIo } from "./yieldToIo.ts";
+import { ArrivalHold } from "./arrivalHold.ts";
 import { runTokenizer } from "./tokenizerProcess.ts";
 import type { EngineErrorInfo } from "../core/index.ts";
 
@@ -68,6 +69,9 @@ function load(options: RunnerOptions): { model: Model; context: Context; schedul
   });
   return { model, context, scheduler, mtmd };
 }
+
+/** The longest a job waits for those the server said follow it (arrivalHold.ts). */
+const HOLD_MS = 25;
 
 const MiB = 1024 * 1024;
 /** The disk cache may hold this many times the memory cache's budget. */
@@ -125,20 +129,26 @@ export async function runRunner(): Promise<void> {
   const { scheduler, mtmd, context } = engine;
   const verbose = first.options.verbose;
 
+  const hold = new ArrivalHold(HOLD_MS);
   for (;;) {
     const updates: JobUpdate[] = [];
     for (let message = inbox.shift(); message; message = inbox.shift()) {
-      if (message.type === "generate") updates.push(submit(scheduler, message.job, mtmd));
-      else if (message.type === "count") send(count(message.id, message.multimodal, mtmd));
+      if (message.type === "generate") {
+        updates.push(submit(scheduler, message.job, mtmd));
+        hold.arrived(message.following);
+      } else if (message.type === "count") send(count(message.id, message.multimodal, mtmd));
       else if (message.type === "cancel") scheduler.cancel(message.id);
     }
-    if (!scheduler.idle) updates.push(...scheduler.step());
+    const holdLeft = hold.left(scheduler.decoding);
+    if (!scheduler.idle && holdLeft === 0) updates.push(...scheduler.step());
     if (verbose) {
       const text = drainNativeLog();
       if (text) send({ type: "log", text });
     }
     if (updates.length > 0) send({ type: "updates", updates });
-    if (scheduler.idle && inbox.length === 0) {
+    if (holdLeft > 0) {
+      await Promise.race([nextMessage(), Bun.sleep(holdLeft)]);
+    } else if (scheduler.idle && inbox.length === 0) {
       context.idle();
       await nextMessage();
     }

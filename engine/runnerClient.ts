@@ -165,8 +165,9 @@ export class RunnerClient {
       } else if (media?.length) {
         // The tokenizer process has seen the text first (a crafted prompt crashes it, not the
         // runner); the runner tokenizes it again with libmtmd, which places the media.
-        this.#send({ type: "generate", job: { ...rest, id, tokens: [], multimodal: { prompt, addSpecial, files: media } } });
-      } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens } });
+        const following = this.#tokenizing.size;
+        this.#send({ type: "generate", job: { ...rest, id, tokens: [], multimodal: { prompt, addSpecial, files: media } }, following });
+      } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens }, following: this.#tokenizing.size });
     });
     return id;
   }

@@ -131,6 +131,11 @@ export class Scheduler {
     return this.#queue.length === 0 && this.#slots.every((s) => s === undefined);
   }
 
+  /** Whether any sequence is processing its prompt or generating. */
+  get decoding(): boolean {
+    return this.#slots.some((s) => s !== undefined);
+  }
+
   /** Validates at once, so a bad prompt is refused before it waits for a slot. The prompt comes
    *  tokenized: llama.cpp's tokenizer never sees client text on this (the decode loop's) thread. */
   submit(job: Job, media?: MediaPrompt): JobUpdate {
