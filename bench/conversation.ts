@@ -3,7 +3,7 @@
 // prompt; later turns can reuse the cached prefix, which their time to first token shows.
 import { sample, serverCpuMs } from "./load.ts";
 import type { ConversationSamples, Measurements } from "./measurements.ts";
-import { checkAnswer } from "./measure.ts";
+import { checkAnswer, type Session } from "./measure.ts";
 import type { Options } from "./options.ts";
 import type { Server } from "./servers.ts";
 import { streamChat, type ChatMessage, type StreamResult } from "./stream.ts";
@@ -35,21 +35,21 @@ export function conversationTurn(server: Server, conversation: number, answers: 
 
 export const describeTurn = (r: StreamResult) => `ttft ${r.ttftMs.toFixed(0)} ms, ${r.cachedTokens ?? "?"}/${r.promptTokens} prompt tokens cached`;
 
-/** A server in the conversation phase, with where its samples go. */
-export interface ConversationSide {
-  server: Server;
-  m: Measurements;
-}
+/** A server in the conversation phase: where its samples go, and its unmeasured short request. */
+export type ConversationSide = Pick<Session, "server" | "m" | "short">;
 
 /**
  * One conversation on every server in lockstep: turn k on each in the same order, then turn
- * k + 1, so every turn follows the other server's and both meet the same drift of this machine's
- * speed, which moves a single turn's time by half within a minute. (A turn right after the same
- * server's previous one ran about 100 ms faster on both servers than one after the other
- * server's, so an order that mixed the two mixed two spreads of times; whole conversations one
- * server at a time differed by a fifth in turn 1 alone.) Which server goes first alternates by
- * conversation. The servers not answering have their CPU recorded meanwhile: work a server leaves
- * running after its answers slows whoever comes next.
+ * k + 1, so both meet the same drift of this machine's speed, which moves a single turn's time by
+ * half within a minute (whole conversations one server at a time differed by a fifth in turn 1
+ * alone). Which server goes first alternates by conversation. As for the short-prompt TTFT
+ * (measure.ts), each turn comes right after an unmeasured short request on the same server: a
+ * turn that followed the other server's ran 50-100 ms slower on both (ours by more: three of its
+ * processes' state is displaced), a cost of running two servers side by side, not of serving;
+ * an agent's next call follows its own last one. The short request shares no prefix with the
+ * conversation, so it takes another sequence, and the turn's cached share shows it did. The
+ * servers not answering have their CPU recorded meanwhile: work a server leaves running after its
+ * answers slows whoever comes next.
  * One sample is the conversation on all servers: a retry starts new conversations (`first` +
  * attempt), so it never profits from the cache the discarded attempt filled.
  */
@@ -64,6 +64,7 @@ export async function conversationInLockstep(sides: ConversationSide[], options:
       const samples = sides.map((): ConversationSamples => ({ ttftMs: [], promptTokens: [], cachedTokens: [] }));
       for (let turn = 1; turn <= options.convTurns; turn++) {
         for (const [k, { server, m }] of sides.entries()) {
+          await sides[k]!.short(2);
           const idle = sides.filter((_, j) => j !== k).map((side) => ({ side, cpuMs: serverCpuMs(side.server.proc.pid) }));
           const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
           for (const { side, cpuMs } of idle) side.m.idleCpuMs.push(serverCpuMs(side.server.proc.pid) - cpuMs);
