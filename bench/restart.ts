@@ -10,6 +10,7 @@ import type { Measurements } from "./measurements.ts";
 import { checkAnswer } from "./measure.ts";
 import type { Options } from "./options.ts";
 import { launch, stopServer, type Server, type ServerSetup } from "./servers.ts";
+import { simpleMessages, streamChat } from "./stream.ts";
 
 export async function restartPhase(options: Options, logDir: string, label: string, m: Measurements, conversation: number): Promise<void> {
   let attempt = 0;
@@ -36,6 +37,9 @@ export async function restartPhase(options: Options, logDir: string, label: stri
     firstAnswer = first.text;
     await stopServer(server);
     server = await launch("ours", options, setup, logDir, `${tag}-after`);
+    // As every TTFT here: measured right after an unmeasured short request on the same server
+    // (it shares no prefix with the conversation, so turn 2 still has to come from the disk).
+    await streamChat(server, { messages: simpleMessages("Hi"), maxTokens: 2, sampling: "pinned", cachePrompt: false });
   };
   try {
     await sample(
