@@ -162,12 +162,15 @@ export class RunnerClient {
       if (error) {
         this.#forget(id);
         waiting({ id, type: "error", error });
-      } else if (media?.length) {
+        return;
+      }
+      // Jobs still in the tokenizer come next: the runner may wait for them (arrivalHold.ts).
+      const following = this.#tokenizing.size;
+      if (media?.length) {
         // The tokenizer process has seen the text first (a crafted prompt crashes it, not the
         // runner); the runner tokenizes it again with libmtmd, which places the media.
-        const following = this.#tokenizing.size;
         this.#send({ type: "generate", job: { ...rest, id, tokens: [], multimodal: { prompt, addSpecial, files: media } }, following });
-      } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens }, following: this.#tokenizing.size });
+      } else this.#send({ type: "generate", job: { ...rest, id, tokens: (result as { tokens: number[] }).tokens }, following });
     });
     return id;
   }
