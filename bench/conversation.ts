@@ -2,7 +2,7 @@
 // that each add the previous answer and a short user message. Turn 1 processes the whole
 // prompt; later turns can reuse the cached prefix, which their time to first token shows.
 import { sample, serverCpuMs } from "./load.ts";
-import type { ConversationSamples, Measurements } from "./measurements.ts";
+import type { ConversationSamples } from "./measurements.ts";
 import { checkAnswer, type Session } from "./measure.ts";
 import type { Options } from "./options.ts";
 import type { Server } from "./servers.ts";
@@ -63,11 +63,12 @@ export async function conversationInLockstep(sides: ConversationSide[], options:
       const answers = sides.map((): string[] => []);
       const samples = sides.map((): ConversationSamples => ({ ttftMs: [], promptTokens: [], cachedTokens: [] }));
       for (let turn = 1; turn <= options.convTurns; turn++) {
-        for (const [k, { server, m }] of sides.entries()) {
-          await sides[k]!.short(2);
-          const idle = sides.filter((_, j) => j !== k).map((side) => ({ side, cpuMs: serverCpuMs(side.server.proc.pid) }));
+        for (const [k, side] of sides.entries()) {
+          const { server, m } = side;
+          await side.short(2);
+          const idle = sides.filter((other) => other !== side).map((other) => ({ other, cpuMs: serverCpuMs(other.server.proc.pid) }));
           const r = await conversationTurn(server, conversation, answers[k]!, options.convMaxTokens);
-          for (const { side, cpuMs } of idle) side.m.idleCpuMs.push(serverCpuMs(side.server.proc.pid) - cpuMs);
+          for (const { other, cpuMs } of idle) other.m.idleCpuMs.push(serverCpuMs(other.server.proc.pid) - cpuMs);
           checkAnswer(server, m, r, options.convMaxTokens, `conversation turn ${turn}`);
           answers[k]!.push(r.text);
           samples[k]!.ttftMs.push(r.ttftMs);

@@ -72,9 +72,8 @@ export async function runPhase(
         }
       }
     } else {
-      // A short request first (pages the weights in; shares no prefix with the conversation).
-      for (const s of sessions) await s.short(4);
-      // A retry moves on to the next conversation numbers.
+      // Every turn follows a short request (conversation.ts), the first of which pages the
+      // weights in. A retry moves on to the next conversation numbers.
       for (let i = 0; i < options.convRuns; i++) await conversationInLockstep(alternate(sessions, round + i), options, conversationNo + 10 * i);
     }
   } finally {

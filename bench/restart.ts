@@ -7,10 +7,9 @@ import { join } from "node:path";
 import { conversationTurn, describeTurn } from "./conversation.ts";
 import { sample } from "./load.ts";
 import type { Measurements } from "./measurements.ts";
-import { checkAnswer } from "./measure.ts";
+import { checkAnswer, Session } from "./measure.ts";
 import type { Options } from "./options.ts";
 import { launch, stopServer, type Server, type ServerSetup } from "./servers.ts";
-import { simpleMessages, streamChat } from "./stream.ts";
 
 export async function restartPhase(options: Options, logDir: string, label: string, m: Measurements, conversation: number): Promise<void> {
   let attempt = 0;
@@ -39,7 +38,7 @@ export async function restartPhase(options: Options, logDir: string, label: stri
     server = await launch("ours", options, setup, logDir, `${tag}-after`);
     // As every TTFT here: measured right after an unmeasured short request on the same server
     // (it shares no prefix with the conversation, so turn 2 still has to come from the disk).
-    await streamChat(server, { messages: simpleMessages("Hi"), maxTokens: 2, sampling: "pinned", cachePrompt: false });
+    await new Session(server, m, options.convMaxTokens).short(2);
   };
   try {
     await sample(

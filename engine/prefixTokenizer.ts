@@ -69,54 +69,62 @@ export class PrefixTokenizer {
 
   /** The prompt's tokens, as `tokenize(text, addSpecial)` gives them. */
   tokens(text: string, addSpecial: boolean): Int32Array {
-    const reused = this.#reuse(text, addSpecial);
-    this.lastReused = reused?.index ?? 0;
+    const reused = this.reuses ? this.#reuse(text, addSpecial) : undefined;
     let tokens: Int32Array;
+    let cuts: Cut[] = [];
     if (reused) {
-      const rest = this.tokenize(text.slice(reused.offset), false);
-      tokens = new Int32Array(reused.index + rest.length);
-      tokens.set(reused.tokens.subarray(0, reused.index));
-      tokens.set(rest, reused.index);
-    } else tokens = this.tokenize(text, addSpecial);
-    this.#remember(text, addSpecial, tokens);
+      const cut = reused.entry.cuts[reused.at]!;
+      const rest = this.tokenize(text.slice(cut.offset), false);
+      tokens = new Int32Array(cut.index + rest.length);
+      tokens.set(reused.entry.tokens.subarray(0, cut.index));
+      tokens.set(rest, cut.index);
+      // The cuts before this one are the remembered prompt's; only the new text is searched.
+      cuts = reused.entry.cuts.slice(0, reused.at).concat(this.#cuts(text, tokens, cut.index, cut.offset));
+      this.lastReused = cut.index;
+    } else {
+      tokens = this.tokenize(text, addSpecial);
+      // A BOS that add_special put in front is not in the text.
+      if (this.reuses) cuts = this.#cuts(text, tokens, addSpecial && this.#addBos ? 1 : 0, 0);
+      this.lastReused = 0;
+    }
+    this.#remember({ text, addSpecial, tokens, cuts });
     return tokens;
   }
 
-  /** The remembered prompt and cut that leave the least text to tokenize. */
-  #reuse(text: string, addSpecial: boolean): (Cut & { tokens: Int32Array }) | undefined {
-    let best: (Cut & { tokens: Int32Array }) | undefined;
+  /** The remembered prompt and its cut (by position in its cuts) that leave the least text to tokenize. */
+  #reuse(text: string, addSpecial: boolean): { entry: Entry; at: number } | undefined {
+    let best: { entry: Entry; at: number } | undefined;
     for (const entry of this.#entries) {
-      if (entry.addSpecial !== addSpecial || entry.cuts.length === 0) continue;
-      const cut = lastCutAtOrBefore(entry.cuts, commonPrefixLength(entry.text, text) - this.#margin);
-      if (cut && cut.index > (best?.index ?? 0)) best = { ...cut, tokens: entry.tokens };
+      if (entry.addSpecial !== addSpecial) continue;
+      const at = lastCutAtOrBefore(entry.cuts, commonPrefixLength(entry.text, text) - this.#margin);
+      if (at >= 0 && entry.cuts[at]!.index > (best ? best.entry.cuts[best.at]!.index : 0)) best = { entry, at };
     }
     return best;
   }
 
-  #remember(text: string, addSpecial: boolean, tokens: Int32Array): void {
-    if (!this.reuses || text.length > this.limits.chars) return;
-    const same = this.#entries.findIndex((e) => e.addSpecial === addSpecial && e.text === text);
+  #remember(entry: Entry): void {
+    if (!this.reuses || entry.text.length > this.limits.chars) return;
+    const same = this.#entries.findIndex((e) => e.addSpecial === entry.addSpecial && e.text === entry.text);
     if (same >= 0) this.#chars -= this.#entries.splice(same, 1)[0]!.text.length;
-    this.#entries.push({ text, addSpecial, tokens, cuts: this.#cuts(text, addSpecial, tokens) });
-    this.#chars += text.length;
+    this.#entries.push(entry);
+    this.#chars += entry.text.length;
     while (this.#entries.length > this.limits.entries || this.#chars > this.limits.chars) {
       this.#chars -= this.#entries.shift()!.text.length;
     }
   }
 
-  /** Where each split token of `tokens` starts in `text`. Every occurrence of a split token's text
-   *  is that token (splitTokens), so the next occurrence after the last one found is the next one. */
-  #cuts(text: string, addSpecial: boolean, tokens: Int32Array): Cut[] {
+  /** Where each split token of `tokens` from `index` on starts in `text`, searched from `offset`.
+   *  Every occurrence of a split token's text is that token (splitTokens), so the next
+   *  occurrence after the last one found is the next one. */
+  #cuts(text: string, tokens: Int32Array, index: number, offset: number): Cut[] {
     const cuts: Cut[] = [];
-    let from = 0;
-    // A BOS that add_special put in front is not in the text.
-    for (let index = addSpecial && this.#addBos ? 1 : 0; index < tokens.length; index++) {
+    for (let from = offset; index < tokens.length; index++) {
       const split = this.#splitters.get(tokens[index]!);
       if (split === undefined) continue;
-      const offset = text.indexOf(split, from);
-      if (offset < 0) break;
-      cuts.push({ offset, index });
-      from = offset + split.length;
+      const at = text.indexOf(split, from);
+      if (at < 0) break;
+      cuts.push({ offset: at, index });
+      from = at + split.length;
     }
     return cuts;
   }
@@ -162,8 +170,8 @@ export function commonPrefixLength(a: string, b: string): number {
   return i;
 }
 
-/** The last cut whose offset is at most `limit` (cuts are in offset order). */
-function lastCutAtOrBefore(cuts: Cut[], limit: number): Cut | undefined {
+/** The position of the last cut whose offset is at most `limit` (cuts are in offset order); -1 for none. */
+function lastCutAtOrBefore(cuts: Cut[], limit: number): number {
   let lo = 0;
   let hi = cuts.length;
   while (lo < hi) {
@@ -171,5 +179,5 @@ function lastCutAtOrBefore(cuts: Cut[], limit: number): Cut | undefined {
     if (cuts[mid]!.offset <= limit) lo = mid + 1;
     else hi = mid;
   }
-  return lo > 0 ? cuts[lo - 1] : undefined;
+  return lo - 1;
 }

@@ -158,11 +158,17 @@ static void attach_thread_pools(struct llama_context * ctx, int32_t n_threads, i
     pthread_mutex_unlock(&pools_lock);
 }
 
+// A context's pools; NULL when none were attached. The caller holds pools_lock.
+static struct shim_pools * pools_of(const struct llama_context * ctx) {
+    struct shim_pools * pools = pools_list;
+    while (pools && pools->ctx != ctx) pools = pools->next;
+    return pools;
+}
+
 // The pool a context decodes on; NULL when none was attached.
 static struct ggml_threadpool * decode_pool(const struct llama_context * ctx) {
     pthread_mutex_lock(&pools_lock);
-    struct shim_pools * pools = pools_list;
-    while (pools && pools->ctx != ctx) pools = pools->next;
+    struct shim_pools * pools = pools_of(ctx);
     struct ggml_threadpool * pool = pools ? pools->decode : NULL;
     pthread_mutex_unlock(&pools_lock);
     return pool;
@@ -174,8 +180,7 @@ static struct ggml_threadpool * decode_pool(const struct llama_context * ctx) {
 // (ggml's backend registry offers no pause entry point; the shim links ggml-cpu anyway.)
 void shim_context_idle(const struct llama_context * ctx) {
     pthread_mutex_lock(&pools_lock);
-    struct shim_pools * pools = pools_list;
-    while (pools && pools->ctx != ctx) pools = pools->next;
+    struct shim_pools * pools = pools_of(ctx);
     if (pools) {
         ggml_threadpool_pause(pools->decode);
         if (pools->batch) ggml_threadpool_pause(pools->batch);

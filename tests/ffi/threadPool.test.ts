@@ -39,6 +39,13 @@ function decodeSteps(context: Context, steps: number, promptTokens: number): voi
   }
 }
 
+/** Two threads: one worker (the caller is the pool's first thread). More threads than cores
+ *  would spin against each other at ggml's barriers on a two-core machine. */
+const twoThreadContext = () =>
+  new Context(model, {
+    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
+  });
+
 /** The build's own record of its cmake flags (llama.cpp/build.sh); GGML_OPENMP=OFF unless asked. */
 const buildConfig = join(libraryDir(), "..", ".config");
 const openmp = lib().llama_print_system_info()?.toString().includes("OPENMP = 1") ?? false;
@@ -51,11 +58,7 @@ test("ggml's threading is the one the build asked for (without OpenMP by default
 // With OpenMP the pool only carries the thread count (libgomp keeps its own threads).
 test.skipIf(openmp)("a context's worker threads start with it, serve every decode and prompt, and stop when it is freed", () => {
   const before = workerLikeThreads();
-  // Two threads: one worker (the caller is the pool's first thread). More threads than cores
-  // would spin against each other at ggml's barriers on a two-core machine.
-  const context = new Context(model, {
-    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
-  });
+  const context = twoThreadContext();
   try {
     const withPools = workerLikeThreads();
     const workers = [...withPools].filter((tid) => !before.has(tid));
@@ -79,9 +82,7 @@ function threadStat(tid: string): { state: string; ticks: number } {
 // a runner with nothing to decode tells its context, and they sleep at once.
 test.skipIf(openmp)("an idle context's workers sleep without polling, and the next decode wakes them", () => {
   const before = workerLikeThreads();
-  const context = new Context(model, {
-    contextSize: 256, batchSize: 64, microBatchSize: 64, sequences: 1, threads: 2, threadsBatch: 2, flashAttention: -1, unifiedKvCache: false,
-  });
+  const context = twoThreadContext();
   try {
     const [worker] = [...workerLikeThreads()].filter((tid) => !before.has(tid));
     decodeSteps(context, 2, 8);
