@@ -44,7 +44,7 @@ export type ConversationSide = Pick<Session, "server" | "m" | "short">;
  * half within a minute (whole conversations one server at a time differed by a fifth in turn 1
  * alone). Which server goes first alternates by conversation. As for the short-prompt TTFT
  * (measure.ts), each turn comes right after an unmeasured short request on the same server: a
- * turn that followed the other server's ran 50-100 ms slower on both (ours by more: three of its
+ * turn that followed the other server's ran 100-180 ms slower on both (ours by more: three of its
  * processes' state is displaced), a cost of running two servers side by side, not of serving;
  * an agent's next call follows its own last one. The short request shares no prefix with the
  * conversation, so it takes another sequence, and the turn's cached share shows it did. The
