@@ -4,12 +4,14 @@
 // bench.ts's "server-reported decode" row to tell engine time from transport time.
 //
 //   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]
+//                             [--matmul balanced|equal]   (equal: ggml's own equal shares, llama.cpp/patches/0002)
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
 import { resolveSampling } from "../core/index.ts";
 import type { JobUpdate, RunnerJob } from "../engine/protocol.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { Context } from "../ffi/context.ts";
 import { captureNativeLog } from "../ffi/log.ts";
+import { setBalancedMatmul } from "../ffi/library.ts";
 import { Model } from "../ffi/model.ts";
 import { SamplerChain } from "../ffi/sampler.ts";
 import { SamplingBatch } from "../ffi/samplingBatch.ts";
@@ -17,7 +19,7 @@ import { Vocab } from "../ffi/vocab.ts";
 import { scriptArgs } from "./scriptArgs.ts";
 
 const { args, modelPath, threads } = scriptArgs(
-  "bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]",
+  "bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults] [--matmul balanced|equal]",
 );
 const parallel = Number(args.get("--parallel") ?? 4);
 const streams = Number(args.get("--streams") ?? 1);
@@ -42,6 +44,7 @@ timed(Vocab.prototype, "piece", "piece");
 timed(Vocab.prototype, "isEndOfGeneration", "eog");
 
 captureNativeLog(false);
+setBalancedMatmul(args.get("--matmul") !== "equal");
 const model = Model.load(modelPath);
 // -1: auto, as the engine runs it (llama.cpp's choice, then per batch)
 const flashAttention = Number(args.get("--flash-attn") ?? -1);

@@ -94,8 +94,20 @@ export function lib() {
     // Quiet by default: warnings and errors are kept in the shim's ring for error messages.
     loaded.shim_log_capture(3);
     loaded.llama_backend_init();
+    setBalancedMatmul(true);
   }
   return loaded;
+}
+
+/**
+ * Whether quantized matrix multiplications share out their tiles as the threads go rather than
+ * half each (llama.cpp/patches/0002). On a shared machine one core often runs slower than the
+ * other for seconds at a time; with equal shares the faster thread then waits at every barrier
+ * (16 streams, the bench model: 135-145 ms a step against 100 when both cores ran alike, and
+ * 119 ms balanced). On for every context; results are the same either way.
+ */
+export function setBalancedMatmul(balanced: boolean): void {
+  lib().ggml_cpu_set_balanced_matmul(balanced);
 }
 
 let loadedMtmd: Library<typeof mtmdSymbols>["symbols"] | undefined;
