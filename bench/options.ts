@@ -34,7 +34,8 @@ export interface Options {
   manyStreams: number;
   /** Its context: room for every stream's prompt and max_tokens. */
   manyCtxSize: number;
-  /** Samples per sampling mode and round in the "16" phase. */
+  /** Samples per sampling mode and round in the "16" phase: four, as one sample here varies by
+   *  ±15% with how fast the machine's two cores run at that moment. */
   manyRuns: number;
   /** Context of the conversation and restart phases (--parallel sequences share it). */
   convCtxSize: number;
@@ -84,7 +85,7 @@ export function parseArgs(argv: string[]): Options {
     phases: [...PHASES],
     modes: [...MODES],
     manyStreams: 16,
-    manyRuns: 2,
+    manyRuns: 4,
     convCtxSize: 16384,
     convTurns: 6,
     convRuns: 3,
