@@ -57,7 +57,7 @@ describe("a whole bench run", () => {
       const json = join(dir, "out.json");
       const proc = Bun.spawn(
         [process.execPath, "bench/bench.ts", "--model", modelPath, "--threads", "1", "--rounds", "1", "--runs", "1",
-          "--concurrent-runs", "1", "--ttft-runs", "1", "--many-streams", "3", "--max-tokens", "8", "--single-tokens", "8", "--conv-turns", "3",
+          "--concurrent-runs", "1", "--ttft-runs", "1", "--many-streams", "3", "--many-runs", "1", "--max-tokens", "8", "--single-tokens", "8", "--conv-turns", "3",
           "--conv-max-tokens", "4", "--conv-ctx-size", "8192", "--conv-runs", "1", "--patience", "0", "--json", json],
         { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
       );
