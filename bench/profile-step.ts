@@ -4,7 +4,7 @@
 // bench.ts's "server-reported decode" row to tell engine time from transport time.
 //
 //   bun bench/profile-step.ts --model PATH [--threads N] [--parallel N] [--streams N] [--max-tokens N] [--flash-attn -1|0|1] [--sampling greedy|defaults]
-//                             [--matmul balanced|equal]   (equal: ggml's own equal shares, llama.cpp/patches/0002)
+//                             [--matmul balanced|equal]   (equal: llamafile's equal share per thread; llama.cpp/patches/0002)
 import { fromChatRequest } from "../api/openai/fromRequest.ts";
 import { resolveSampling } from "../core/index.ts";
 import type { JobUpdate, RunnerJob } from "../engine/protocol.ts";

@@ -101,10 +101,10 @@ export function lib() {
 
 /**
  * Whether quantized matrix multiplications share out their tiles as the threads go rather than
- * half each (llama.cpp/patches/0002). On a shared machine one core often runs slower than the
- * other for seconds at a time; with equal shares the faster thread then waits at every barrier
- * (16 streams, the bench model: 135-145 ms a step against 100 when both cores ran alike, and
- * 119 ms balanced). On for every context; results are the same either way.
+ * an equal share each (llama.cpp/patches/0002). On a shared machine one core often runs slower
+ * than the other for tens of seconds; with equal shares the faster thread then waits at every
+ * barrier (16 streams, the bench model, in such stretches: 129-157 ms a step, balanced 123-128;
+ * level otherwise, about 104). On for every context; results are the same to the bit.
  */
 export function setBalancedMatmul(balanced: boolean): void {
   lib().ggml_cpu_set_balanced_matmul(balanced);
