@@ -16,8 +16,6 @@ export const contextSymbols = {
   shim_context_free: { args: [FFIType.ptr], returns: FFIType.void },
   // void shim_context_idle(const llama_context * ctx);  (its pool threads sleep until the next graph)
   shim_context_idle: { args: [FFIType.ptr], returns: FFIType.void },
-  // void ggml_cpu_set_balanced_matmul(bool balanced);  (llama.cpp/patches; process-wide)
-  ggml_cpu_set_balanced_matmul: { args: [FFIType.bool], returns: FFIType.void },
   // uint32_t llama_n_ctx(const llama_context * ctx);
   llama_n_ctx: { args: [FFIType.ptr], returns: FFIType.u32 },
   // uint32_t llama_n_ctx_seq(const llama_context * ctx);

@@ -3,6 +3,8 @@ import { FFIType } from "bun:ffi";
 export const modelSymbols = {
   // void llama_backend_init(void);
   llama_backend_init: { args: [], returns: FFIType.void },
+  // void ggml_cpu_set_balanced_matmul(bool balanced);  (llama.cpp/patches/0002; process-wide)
+  ggml_cpu_set_balanced_matmul: { args: [FFIType.bool], returns: FFIType.void },
   // llama_model * shim_model_load(const char * path, int32_t n_gpu_layers, bool use_mmap, int32_t report_fd);
   shim_model_load: { args: [FFIType.cstring, FFIType.i32, FFIType.bool, FFIType.i32], returns: FFIType.ptr },
   // llama_model * shim_model_load_vocab(const char * path);
